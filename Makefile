@@ -1,0 +1,26 @@
+# The two commands of the README: `make up` and `make test`. `make setup` is the shared,
+# idempotent installation step both start with.
+DATA ?= $(CURDIR)/.kiln
+LISTEN ?= 127.0.0.1:7070
+
+.PHONY: setup up test bench lint format build
+setup:
+	bash scripts/setup.sh
+
+build:
+	npm run build
+
+up: setup
+	./bin/kiln serve --data "$(DATA)" --listen "$(LISTEN)"
+
+test: setup
+	bash scripts/test.sh
+
+bench: setup
+	node dist/bench/run.js
+
+lint:
+	npm run lint
+
+format:
+	npm run format

@@ -1,0 +1,160 @@
+/**
+ * `make bench`: kiln against bare Nix, measured in the same run on the same machine.
+ *  1. Overhead per build: an already-built derivation through `kiln build --expr … --wait`
+ *     (a real CLI process against a real `kiln serve`) versus `nix-build` of the same expression.
+ *  2. Throughput: 200 small distinct derivations submitted at once through the API versus one
+ *     `nix-build` of an expression holding all 200.
+ * Prints absolute times and ratios; asserts nothing.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+
+const run = promisify(execFile);
+const repoRoot = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+const kilnBin = join(repoRoot, 'bin', 'kiln');
+const NIX_OPTS = [
+  '--option',
+  'substituters',
+  '',
+  '--option',
+  'build-users-group',
+  '',
+  '--option',
+  'sandbox-paths',
+  '/bin/sh=/bin/busybox',
+];
+const BATCH = Number(process.env['KILN_BENCH_BATCH'] ?? 200);
+const ROUNDS = Number(process.env['KILN_BENCH_ROUNDS'] ?? 10);
+
+function drv(name: string, tag: string): string {
+  return `derivation { name = "${name}"; system = "x86_64-linux"; builder = "/bin/sh"; nonce = "${tag}"; args = [ "-c" "echo ${name} > $out" ]; }`;
+}
+
+async function time(fn: () => Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function startServer(
+  dataDir: string,
+): Promise<{ url: string; token: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [kilnBin, 'serve', '--data', dataDir, '--listen', '127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`kiln serve exited with ${code}`)));
+  });
+  const { readFileSync } = await import('node:fs');
+  const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
+  return {
+    url,
+    token,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'kiln-bench-'));
+  const server = await startServer(join(work, 'data'));
+  const env = { ...process.env, KILN_SERVER: server.url, KILN_TOKEN: server.token };
+  try {
+    // 1. Overhead on an already-built derivation.
+    const expr = drv('bench-built', randomBytes(8).toString('hex'));
+    const file = join(work, 'built.nix');
+    writeFileSync(file, expr);
+    await run('nix-build', [...NIX_OPTS, '--no-out-link', file]);
+    await run(process.execPath, [kilnBin, 'build', '--expr', expr, '--wait', '--json'], { env });
+    const bare: number[] = [];
+    const kiln: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      bare.push(await time(() => run('nix-build', [...NIX_OPTS, '--no-out-link', file])));
+      kiln.push(
+        await time(() =>
+          run(process.execPath, [kilnBin, 'build', '--expr', expr, '--wait', '--json'], { env }),
+        ),
+      );
+    }
+    const node: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) node.push(await time(() => run(process.execPath, ['-e', ''])));
+    const bareMs = median(bare);
+    const kilnMs = median(kiln);
+    console.log(`overhead (median of ${ROUNDS}, already-built derivation)`);
+    console.log(`  nix-build                  ${bareMs.toFixed(1)} ms`);
+    console.log(`  kiln build --wait (CLI)    ${kilnMs.toFixed(1)} ms`);
+    console.log(`  of which node start-up     ${median(node).toFixed(1)} ms`);
+    console.log(
+      `  kiln adds per build        ${(kilnMs - bareMs).toFixed(1)} ms  (ratio ${(kilnMs / bareMs).toFixed(2)}x; goal < 100 ms)`,
+    );
+
+    // 2. Throughput: BATCH distinct derivations.
+    const tagKiln = randomBytes(6).toString('hex');
+    const tagNix = randomBytes(6).toString('hex');
+    const batchFile = join(work, 'batch.nix');
+    writeFileSync(
+      batchFile,
+      `[ ${Array.from({ length: BATCH }, (_, i) => `(${drv(`bench-${i}`, tagNix)})`).join('\n')} ]`,
+    );
+    const cores = availableParallelism();
+    const nixBatchMs = await time(() =>
+      run('nix-build', [...NIX_OPTS, '--no-out-link', '--max-jobs', String(cores), batchFile], {
+        maxBuffer: 1 << 24,
+      }),
+    );
+    const headers = { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' };
+    const kilnBatchMs = await time(async () => {
+      const ids = await Promise.all(
+        Array.from({ length: BATCH }, async (_, i) => {
+          const res = await fetch(`${server.url}/api/v1/builds`, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify({ source: { kind: 'expr', expression: drv(`bench-${i}`, tagKiln) } }),
+          });
+          if (res.status !== 201) throw new Error(`submit failed: ${res.status} ${await res.text()}`);
+          return ((await res.json()) as { builds: { id: string }[] }).builds[0]!.id;
+        }),
+      );
+      const pending = new Set(ids);
+      while (pending.size > 0) {
+        await new Promise((r) => setTimeout(r, 100));
+        const res = await fetch(`${server.url}/api/v1/builds?status=pending,running&limit=500`, { headers });
+        const live = new Set(((await res.json()) as { builds: { id: string }[] }).builds.map((b) => b.id));
+        for (const id of pending) if (!live.has(id)) pending.delete(id);
+      }
+      const failed = await fetch(`${server.url}/api/v1/builds?status=failed,timed_out&limit=500`, {
+        headers,
+      });
+      const failures = ((await failed.json()) as { builds: unknown[] }).builds.length;
+      if (failures > 0) throw new Error(`${failures} batch builds failed`);
+    });
+    console.log(`throughput (${BATCH} distinct derivations, ${cores} cores)`);
+    console.log(`  nix-build of one expression ${(nixBatchMs / 1000).toFixed(2)} s`);
+    console.log(`  kiln, ${BATCH} builds at once   ${(kilnBatchMs / 1000).toFixed(2)} s`);
+    console.log(`  ratio                       ${(kilnBatchMs / nixBatchMs).toFixed(2)}x  (goal <= 1.2x)`);
+  } finally {
+    await server.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,80 @@
+// Architecture rules, checked on every `make test`:
+//  1. Each bounded context under src/ (the first folder with an index.ts) is entered only through
+//     that index.ts.
+//  2. No import cycles between contexts.
+//  3. Layering: the runner and persistence never import the HTTP layer, the CLI or the wiring;
+//     only main, cli, library and the package root import main.
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
+const src = join(root, 'src');
+const problems = [];
+
+function files(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return files(path);
+    return path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+function contextOf(file) {
+  const parts = relative(src, dirname(file)).split('/').filter(Boolean);
+  for (let i = 1; i <= parts.length; i++) {
+    const dir = join(src, ...parts.slice(0, i));
+    if (existsSync(join(dir, 'index.ts'))) return relative(src, dir);
+  }
+  return '.';
+}
+
+const importPattern = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const graph = new Map();
+const forbidden = {
+  'runner/nix': ['api', 'cli', 'main', 'builds', 'library'],
+  persistence: ['api', 'cli', 'main', 'builds', 'runner/nix', 'library'],
+  process: ['api', 'cli', 'main', 'builds', 'runner/nix', 'persistence', 'library'],
+  builds: ['api', 'cli', 'main', 'library'],
+  api: ['cli', 'main', 'library'],
+};
+const mayImportMain = new Set(['main', 'cli', 'library', '.']);
+
+for (const file of files(src)) {
+  const from = contextOf(file);
+  const text = readFileSync(file, 'utf8');
+  for (const match of text.matchAll(importPattern)) {
+    const spec = match[1] ?? match[2];
+    if (!spec || !spec.startsWith('.')) continue;
+    const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts');
+    if (!existsSync(target)) continue; // unresolved imports are the compiler's to report
+    const to = contextOf(target);
+    if (to === from) continue;
+    const where = relative(root, file);
+    if (to !== '.' && relative(src, target) !== join(to, 'index.ts')) {
+      problems.push(`${where}: imports ${spec}, which is inside '${to}'; use ${to}/index.ts`);
+    }
+    if ((forbidden[from] ?? []).includes(to)) problems.push(`${where}: '${from}' must not depend on '${to}'`);
+    if (to === 'main' && !mayImportMain.has(from))
+      problems.push(`${where}: only main, cli and library use the wiring`);
+    if (!graph.has(from)) graph.set(from, new Set());
+    graph.get(from).add(to);
+  }
+}
+
+// Cycle detection over the context graph (depth-first, reporting one path per cycle).
+const state = new Map();
+function visit(node, path) {
+  state.set(node, 'active');
+  for (const next of graph.get(node) ?? []) {
+    if (state.get(next) === 'active') problems.push(`import cycle: ${[...path, node, next].join(' -> ')}`);
+    else if (!state.has(next)) visit(next, [...path, node]);
+  }
+  state.set(node, 'done');
+}
+for (const node of graph.keys()) if (!state.has(node)) visit(node, []);
+
+if (problems.length > 0) {
+  console.error(`architecture check failed:\n  ${problems.join('\n  ')}`);
+  process.exit(1);
+}
+console.log(`architecture check: ${graph.size} contexts, no violations`);

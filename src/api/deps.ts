@@ -1,0 +1,21 @@
+import type {
+  BuildEvents,
+  BuildService,
+  CleanupResult,
+  Statistics,
+  StatisticsQuery,
+} from '../builds/index.js';
+import type { TokenRecord } from '../persistence/index.js';
+
+/** Everything the HTTP layer needs, constructed by src/main. */
+export interface ApiDeps {
+  builds: BuildService;
+  events: BuildEvents;
+  statistics(query: StatisticsQuery): Promise<Statistics>;
+  cleanup(olderThanMs: number, dryRun: boolean): Promise<CleanupResult>;
+  authenticate(secret: string): Promise<TokenRecord | undefined>;
+  bodyLimitBytes: number;
+  /** How often a live log stream re-reads the store when no event arrives. */
+  logPollMs: number;
+  keepAliveMs?: number;
+}

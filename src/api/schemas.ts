@@ -1,0 +1,219 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * Request and response schemas of the HTTP API (v1). They are the contract the CLI, the web UI and
+ * users' scripts rely on, and they feed the OpenAPI document at /api/v1/openapi.json.
+ */
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'A KILN_ERR_* code.' }),
+      message: Type.String(),
+      details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    }),
+  },
+  { $id: 'ErrorBody' },
+);
+export type ErrorBody = Static<typeof ErrorBody>;
+
+export const BuildStatusSchema = Type.Union(
+  ['pending', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out', 'superseded'].map((s) =>
+    Type.Literal(s),
+  ),
+);
+
+const EnvName = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 256 });
+
+export const SubmitBuildBody = Type.Object(
+  {
+    source: Type.Union([
+      Type.Object(
+        {
+          kind: Type.Literal('expr'),
+          expression: Type.String({ description: 'The Nix expression (contents of a .nix file).' }),
+          fileName: Type.Optional(
+            Type.String({ maxLength: 255, description: 'Original file name, for display.' }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ]),
+    env: Type.Optional(
+      Type.Record(Type.String(), Type.String(), { description: 'Builder environment variables.' }),
+    ),
+    timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
+    maxSilentSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
+    systems: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9_]+-[a-z0-9_]+$' }), { maxItems: 8 })),
+    serviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    labels: Type.Optional(Type.Record(Type.String(), Type.String())),
+    priority: Type.Optional(Type.Integer({ minimum: -100, maximum: 100 })),
+  },
+  { additionalProperties: false },
+);
+export type SubmitBuildBody = Static<typeof SubmitBuildBody>;
+export { EnvName };
+
+export const ProgressView = Type.Object({
+  done: Type.Integer(),
+  expected: Type.Integer(),
+  running: Type.Integer(),
+  failed: Type.Integer(),
+  phase: Type.Union([Type.String(), Type.Null()]),
+  activeDrv: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const StepView = Type.Object({
+  name: Type.String(),
+  status: Type.String(),
+  startedAt: Type.String({ format: 'date-time' }),
+  finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  detail: Type.Union([Type.String(), Type.Null()]),
+});
+
+const NullableTime = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
+
+export const BuildView = Type.Object(
+  {
+    id: Type.String(),
+    status: BuildStatusSchema,
+    source: Type.Object({
+      kind: Type.String(),
+      fileName: Type.Optional(Type.String()),
+      url: Type.Optional(Type.String()),
+      ref: Type.Optional(Type.String()),
+      attr: Type.Optional(Type.String()),
+      name: Type.Optional(Type.String()),
+    }),
+    system: Type.Union([Type.String(), Type.Null()]),
+    groupId: Type.Union([Type.String(), Type.Null()]),
+    serviceId: Type.Union([Type.String(), Type.Null()]),
+    labels: Type.Record(Type.String(), Type.String()),
+    priority: Type.Integer(),
+    envNames: Type.Array(Type.String(), { description: 'Names only: values may be secrets.' }),
+    timeoutSeconds: Type.Integer(),
+    maxSilentSeconds: Type.Integer(),
+    drvPaths: Type.Array(Type.String()),
+    outputs: Type.Array(Type.String()),
+    artifactSize: Type.Union([Type.Integer(), Type.Null()]),
+    exitCode: Type.Union([Type.Integer(), Type.Null()]),
+    error: Type.Union([Type.String(), Type.Null()]),
+    reason: Type.Union([Type.String(), Type.Null()]),
+    progress: ProgressView,
+    createdAt: Type.String({ format: 'date-time' }),
+    startedAt: NullableTime,
+    finishedAt: NullableTime,
+    durationMs: Type.Union([Type.Integer(), Type.Null()]),
+    attempts: Type.Integer(),
+    cancelRequestedAt: NullableTime,
+    cached: Type.Boolean(),
+    commit: Type.Union([Type.Unknown(), Type.Null()]),
+    image: Type.Union([Type.Object({ ref: Type.String(), digest: Type.String() }), Type.Null()]),
+    steps: Type.Optional(Type.Array(StepView)),
+  },
+  { $id: 'BuildView' },
+);
+export type BuildView = Static<typeof BuildView>;
+
+export const SubmitBuildResponse = Type.Object({ builds: Type.Array(Type.Ref('BuildView')) });
+export type SubmitBuildResponse = { builds: BuildView[] };
+
+export const ListBuildsQuery = Type.Object(
+  {
+    status: Type.Optional(Type.String({ description: 'Comma-separated statuses.' })),
+    serviceId: Type.Optional(Type.String()),
+    groupId: Type.Optional(Type.String()),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+    before: Type.Optional(Type.Integer({ minimum: 0, description: 'Paging cursor from nextBefore.' })),
+  },
+  { additionalProperties: false },
+);
+export type ListBuildsQuery = Static<typeof ListBuildsQuery>;
+
+export const ListBuildsResponse = Type.Object({
+  builds: Type.Array(Type.Ref('BuildView')),
+  nextBefore: Type.Union([Type.Integer(), Type.Null()]),
+});
+export type ListBuildsResponse = { builds: BuildView[]; nextBefore: number | null };
+
+export const LogLineView = Type.Object({
+  seq: Type.Integer(),
+  ts: Type.String({ format: 'date-time' }),
+  stream: Type.String(),
+  text: Type.String(),
+});
+export type LogLineView = Static<typeof LogLineView>;
+
+export const LogQuery = Type.Object(
+  {
+    after: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 10_000 })),
+    follow: Type.Optional(
+      Type.Union([Type.Literal('1'), Type.Literal('0'), Type.Literal('true'), Type.Literal('false')]),
+    ),
+    format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('text')])),
+  },
+  { additionalProperties: false },
+);
+export type LogQuery = Static<typeof LogQuery>;
+
+export const LogResponse = Type.Object({
+  lines: Type.Array(LogLineView),
+  nextAfter: Type.Integer(),
+  complete: Type.Boolean({ description: 'True when the build is finished and every line was returned.' }),
+});
+export type LogResponse = Static<typeof LogResponse>;
+
+export const StatsQuery = Type.Object(
+  {
+    serviceId: Type.Optional(Type.String()),
+    label: Type.Optional(Type.String({ pattern: '^[^=]+=.*$', description: 'KEY=VALUE' })),
+    sinceHours: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+export type StatsQuery = Static<typeof StatsQuery>;
+
+export const StatsResponse = Type.Object({
+  scope: Type.Object({
+    serviceId: Type.Union([Type.String(), Type.Null()]),
+    label: Type.Union([Type.String(), Type.Null()]),
+    since: NullableTime,
+  }),
+  total: Type.Integer(),
+  byStatus: Type.Record(Type.String(), Type.Integer()),
+  successRate: Type.Union([Type.Number(), Type.Null()], {
+    description: 'Percent of finished builds that succeeded.',
+  }),
+  averageBuildTimeMs: Type.Union([Type.Number(), Type.Null()]),
+  averageArtifactSize: Type.Union([Type.Number(), Type.Null()]),
+  queueLength: Type.Integer(),
+  workers: Type.Object({
+    slots: Type.Integer(),
+    busy: Type.Integer(),
+    utilization: Type.Number({ description: 'busy / slots right now, 0..1' }),
+    utilizationWindow: Type.Union([Type.Number(), Type.Null()], {
+      description: 'Share of slot time spent building over the window, 0..1',
+    }),
+  }),
+});
+export type StatsResponse = Static<typeof StatsResponse>;
+
+export const CleanupBody = Type.Object(
+  {
+    olderThan: Type.String({ pattern: '^[0-9]+(s|m|h|d|w)$', description: 'e.g. 30d, 12h' }),
+    dryRun: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type CleanupBody = Static<typeof CleanupBody>;
+
+export const CleanupResponse = Type.Object({
+  deletedBuilds: Type.Integer(),
+  removedRoots: Type.Integer(),
+  keptBuilds: Type.Array(Type.String(), {
+    description: 'Kept because they are the newest success of a service.',
+  }),
+  dryRun: Type.Boolean(),
+});
+export type CleanupResponse = Static<typeof CleanupResponse>;

@@ -1,0 +1,60 @@
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { KilnError } from '../errors/index.js';
+import { requireAdmin } from './auth.js';
+import type { ApiDeps } from './deps.js';
+import { errorHandler } from './errors.js';
+import { adminRoutes } from './routes/admin.js';
+import { buildRoutes } from './routes/builds.js';
+import { BuildView, ErrorBody } from './schemas.js';
+
+const PUBLIC_PATHS = new Set(['/api/v1/openapi.json', '/healthz']);
+
+export interface ApiServerOptions {
+  logger?: boolean;
+}
+
+/** The HTTP API as a Fastify instance (not listening): tests drive it with inject(). */
+export async function buildApiServer(
+  deps: ApiDeps,
+  options: ApiServerOptions = {},
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: deps.bodyLimitBytes,
+    // Unknown fields must be reported, not silently dropped.
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false },
+    },
+    // Live log streams are long-lived; closing the server must not wait for them.
+    forceCloseConnections: true,
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request) => {
+    throw new KilnError('KILN_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`);
+  });
+  app.addSchema(BuildView);
+  app.addSchema(ErrorBody);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'kiln API', version: '1', description: 'Builds, logs, statistics and cleanup.' },
+      components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' } } },
+      security: [{ token: [] }],
+    },
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const path = request.url.split('?')[0] ?? '';
+    if (PUBLIC_PATHS.has(path) || !path.startsWith('/api/')) return;
+    await requireAdmin(request, (secret) => deps.authenticate(secret));
+  });
+
+  app.get('/healthz', { schema: { hide: true } }, () => ({ ok: true }));
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  buildRoutes(app, deps);
+  adminRoutes(app, deps);
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,180 @@
+import { join } from 'node:path';
+import type { BuildProgress, BuildRecord, Store } from '../persistence/index.js';
+import type { NixEvent } from '../runner/nix/index.js';
+import type { BuildEvents } from './events.js';
+import { LogSink } from './log-sink.js';
+import type { BuildRunner, RealiseResult } from './ports.js';
+
+export interface ExecutorDeps {
+  store: Store;
+  runner: BuildRunner;
+  events: BuildEvents;
+  gcRootsDir: string;
+  logCapBytes: number;
+  owner: string;
+  clock: () => number;
+}
+
+/** Reason given to the abort controller when the server shuts down: such builds go back to the queue. */
+export const SHUTDOWN_REASON = 'shutting down';
+
+const PROGRESS_WRITE_MS = 500;
+
+function applyEvent(progress: BuildProgress, event: NixEvent): boolean {
+  switch (event.type) {
+    case 'progress':
+      progress.done = event.done;
+      progress.expected = event.expected;
+      progress.running = event.running;
+      progress.failed = event.failed;
+      return true;
+    case 'build-started':
+      progress.activeDrv = event.drvPath;
+      progress.phase = null;
+      return true;
+    case 'phase':
+      progress.phase = event.phase;
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Runs one claimed build: realise with live logs and progress, then record the outcome. */
+export async function executeBuild(
+  deps: ExecutorDeps,
+  build: BuildRecord,
+  signal: AbortSignal,
+): Promise<void> {
+  const { store, runner, events, clock } = deps;
+  const id = build.id;
+  const sink = new LogSink({
+    logs: store.logs,
+    buildId: id,
+    capBytes: deps.logCapBytes,
+    onFlushed: () => events.emit({ type: 'log', buildId: id }),
+  });
+  const progress: BuildProgress = { ...build.progress, running: 0, phase: null, activeDrv: null };
+  let lastProgressWrite = 0;
+  const saveProgress = (force: boolean): void => {
+    const now = clock();
+    if (!force && now - lastProgressWrite < PROGRESS_WRITE_MS) return;
+    lastProgressWrite = now;
+    void store.builds.update(
+      id,
+      { progress: { ...progress } },
+      { status: ['running'], leaseOwner: deps.owner },
+    );
+  };
+
+  events.emit({ type: 'status', buildId: id, status: 'running' });
+  sink.write('kiln', `kiln: attempt ${build.attempts}, building ${build.drvPaths.length} derivation(s)`);
+  await store.steps.start(id, 'realise', clock());
+
+  let result: RealiseResult;
+  try {
+    result = await runner.realise({
+      drvPaths: build.drvPaths,
+      gcRootPrefix: join(deps.gcRootsDir, id, 'result'),
+      timeoutSeconds: build.timeoutSeconds,
+      maxSilentSeconds: build.maxSilentSeconds,
+      signal,
+      onEvent: (event) => {
+        if (applyEvent(progress, event)) {
+          events.emit({ type: 'progress', buildId: id, progress: { ...progress } });
+          saveProgress(event.type === 'build-started');
+        }
+      },
+      onLine: (stream, text) => sink.write(stream, text),
+      onSpawn: (pid, startTime) => {
+        void store.builds.update(
+          id,
+          { runnerPid: pid, runnerStartTime: startTime },
+          { leaseOwner: deps.owner },
+        );
+      },
+    });
+  } catch (error) {
+    result = {
+      status: 'failed',
+      exitCode: null,
+      reason: 'runner-error',
+      message: `kiln could not run Nix: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
+  await store.steps.finish(id, 'realise', result.status === 'succeeded' ? 'succeeded' : 'failed', clock());
+
+  let artifactSize: number | null = null;
+  let outcome = result;
+  if (result.status === 'succeeded') {
+    await store.steps.start(id, 'closure-size', clock());
+    try {
+      artifactSize = await runner.closureSize(result.outputs, signal);
+      await store.steps.finish(id, 'closure-size', 'succeeded', clock());
+    } catch (error) {
+      await store.steps.finish(id, 'closure-size', 'failed', clock(), String(error));
+      if (signal.aborted)
+        outcome = { status: 'cancelled', exitCode: null, reason: 'cancelled', message: 'cancelled' };
+    }
+    progress.done = Math.max(progress.done, progress.expected);
+  }
+
+  const abortReason = signal.aborted && signal.reason instanceof Error ? signal.reason.message : '';
+  const now = clock();
+  const clearLease = { leaseOwner: null, leaseExpiresAt: null, runnerPid: null, runnerStartTime: null };
+  progress.running = 0;
+  progress.activeDrv = null;
+
+  if (outcome.status === 'cancelled' && abortReason === SHUTDOWN_REASON) {
+    sink.write('kiln', 'kiln: server shutting down; build returned to the queue');
+    await sink.flush();
+    const requeued = await store.builds.update(
+      id,
+      { status: 'pending', startedAt: null, ...clearLease, progress },
+      { status: ['running'], leaseOwner: deps.owner },
+    );
+    if (requeued) events.emit({ type: 'status', buildId: id, status: 'pending' });
+    return;
+  }
+
+  if (outcome.status === 'succeeded') {
+    sink.write('kiln', `kiln: built ${outcome.outputs.join(' ')}`);
+  } else if (outcome.status !== 'cancelled') {
+    sink.write('kiln', `kiln: ${outcome.status}: ${outcome.message.split('\n')[0] ?? ''}`);
+  }
+  await sink.flush();
+
+  const final =
+    outcome.status === 'succeeded'
+      ? {
+          status: 'succeeded' as const,
+          outputs: outcome.outputs,
+          artifactSize,
+          exitCode: 0,
+          error: null,
+          reason: null,
+        }
+      : {
+          status: outcome.status,
+          exitCode: outcome.exitCode,
+          error: outcome.message,
+          reason: outcome.reason,
+        };
+  const updated = await store.builds.update(
+    id,
+    {
+      ...final,
+      progress,
+      finishedAt: now,
+      durationMs: build.startedAt === null ? null : now - build.startedAt,
+      ...clearLease,
+    },
+    { status: ['running'], leaseOwner: deps.owner },
+  );
+  if (updated) {
+    events.emit({ type: 'status', buildId: id, status: updated.status });
+  } else {
+    // Cancelled (or the lease was taken over) while we ran: the record already says so.
+    await store.builds.update(id, clearLease, { leaseOwner: deps.owner });
+  }
+}

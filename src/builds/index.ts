@@ -1,0 +1,11 @@
+export { BuildService, isTerminal, type BuildServiceDeps } from './service.js';
+export { executeBuild, SHUTDOWN_REASON, type ExecutorDeps } from './executor.js';
+export { BuildEvents } from './events.js';
+export { computeStatistics, type StatisticsQuery } from './stats.js';
+export { cleanupBuilds } from './cleanup.js';
+export { recoverInterruptedBuilds } from './recovery.js';
+export { parseDuration } from './duration.js';
+export { newBuildId, BUILD_ID_PATTERN } from './ids.js';
+export { validateSubmission, type SubmissionLimits } from './validation.js';
+export type { BuildRunner, OrphanKiller, RealiseRequest, RealiseResult } from './ports.js';
+export type { BuildSubmission, BuildDetails, BuildEvent, Statistics, CleanupResult } from './types.js';

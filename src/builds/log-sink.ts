@@ -1,0 +1,64 @@
+import type { LogLineInput, LogRepo, LogStream } from '../persistence/index.js';
+
+/**
+ * Buffers log lines for a few milliseconds and writes them in one transaction, so a chatty
+ * builder costs one commit per batch rather than per line. Lines are committed within
+ * `flushMs` of arriving: a crash loses at most that window, never a flushed line.
+ */
+export class LogSink {
+  readonly #logs: LogRepo;
+  readonly #buildId: string;
+  readonly #capBytes: number;
+  readonly #onFlushed: () => void;
+  readonly #flushMs: number;
+  readonly #maxBatch: number;
+  #buffer: LogLineInput[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #chain: Promise<void> = Promise.resolve();
+  #failure: Error | undefined;
+
+  constructor(options: {
+    logs: LogRepo;
+    buildId: string;
+    capBytes: number;
+    onFlushed: () => void;
+    flushMs?: number;
+    maxBatch?: number;
+  }) {
+    this.#logs = options.logs;
+    this.#buildId = options.buildId;
+    this.#capBytes = options.capBytes;
+    this.#onFlushed = options.onFlushed;
+    this.#flushMs = options.flushMs ?? 20;
+    this.#maxBatch = options.maxBatch ?? 500;
+  }
+
+  write(stream: LogStream, text: string, ts: number = Date.now()): void {
+    this.#buffer.push({ ts, stream, text });
+    if (this.#buffer.length >= this.#maxBatch) void this.flush();
+    else this.#timer ??= setTimeout(() => void this.flush(), this.#flushMs);
+  }
+
+  /** Writes everything buffered so far; resolves when it is committed. */
+  flush(): Promise<void> {
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    const batch = this.#buffer;
+    this.#buffer = [];
+    if (batch.length > 0) {
+      this.#chain = this.#chain.then(async () => {
+        try {
+          await this.#logs.append(this.#buildId, batch, this.#capBytes);
+          this.#onFlushed();
+        } catch (error) {
+          this.#failure ??= error instanceof Error ? error : new Error(String(error));
+        }
+      });
+    }
+    return this.#chain.then(() => {
+      if (this.#failure) throw this.#failure;
+    });
+  }
+}

@@ -1,0 +1,42 @@
+import type { NixEvent } from '../runner/nix/index.js';
+import type { LogStream } from '../persistence/index.js';
+
+/**
+ * What the builds context needs from a build runner. NixRunner satisfies it; the port keeps the
+ * service testable and lets other runners (remote workers) slot in later.
+ */
+export interface RealiseRequest {
+  drvPaths: string[];
+  gcRootPrefix: string;
+  timeoutSeconds: number;
+  maxSilentSeconds: number;
+  signal: AbortSignal;
+  onEvent(event: NixEvent): void;
+  onLine(stream: LogStream, text: string): void;
+  onSpawn(pid: number, startTime: string): void;
+}
+
+export type RealiseResult =
+  | { status: 'succeeded'; outputs: string[] }
+  | {
+      status: 'failed' | 'timed_out' | 'cancelled';
+      exitCode: number | null;
+      reason: string;
+      message: string;
+    };
+
+export interface BuildRunner {
+  parseCheck(file: string, signal?: AbortSignal): Promise<void>;
+  instantiate(request: {
+    file: string;
+    system?: string | undefined;
+    env: Record<string, string>;
+    workDir: string;
+    signal?: AbortSignal;
+  }): Promise<string[]>;
+  realise(request: RealiseRequest): Promise<RealiseResult>;
+  closureSize(paths: string[], signal?: AbortSignal): Promise<number>;
+}
+
+/** Kills a process tree left behind by a crashed server, if it is still the same process. */
+export type OrphanKiller = (pid: number, startTime: string | null) => Promise<void>;

@@ -1,0 +1,162 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { KilnError } from '../errors/index.js';
+import {
+  TERMINAL_STATUSES,
+  type BuildQuery,
+  type BuildRecord,
+  type LogLine,
+  type Store,
+} from '../persistence/index.js';
+import type { BuildEvents } from './events.js';
+import { newBuildId } from './ids.js';
+import type { BuildRunner } from './ports.js';
+import type { BuildDetails, BuildSubmission } from './types.js';
+import { validateSubmission, type SubmissionLimits } from './validation.js';
+
+export interface BuildServiceDeps {
+  store: Store;
+  runner: BuildRunner;
+  events: BuildEvents;
+  limits: SubmissionLimits;
+  workspaceDir: string;
+  logCapBytes: number;
+  clock: () => number;
+  /** Called after builds are queued (a hint to idle workers). */
+  onQueued: () => void;
+  /** Aborts a build running in this process; false if it runs elsewhere or not at all. */
+  abortRunning: (buildId: string, reason: string) => boolean;
+}
+
+export function isTerminal(status: BuildRecord['status']): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+/** Submission, queries and cancellation of builds. Execution lives in executor.ts. */
+export class BuildService {
+  readonly #deps: BuildServiceDeps;
+
+  constructor(deps: BuildServiceDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * Validates, parses and evaluates before anything is queued: a malformed or failing expression
+   * is a coded error and leaves no record. One build per requested system, grouped when several.
+   */
+  async submit(input: BuildSubmission): Promise<BuildRecord[]> {
+    const { store, runner, limits, clock } = this.#deps;
+    const valid = validateSubmission(input, limits);
+    const now = clock();
+    const groupId = valid.systems.length > 1 ? newBuildId(now) : null;
+    const prepared: { id: string; system: string | null; drvPaths: string[]; dir: string }[] = [];
+    try {
+      for (const system of valid.systems) {
+        const id = newBuildId(now);
+        const dir = join(this.#deps.workspaceDir, id);
+        prepared.push({ id, system, drvPaths: [], dir });
+        await mkdir(dir, { recursive: true });
+        const file = join(dir, 'default.nix');
+        await writeFile(file, valid.source.expression, { mode: 0o600 });
+        if (prepared.length === 1) await runner.parseCheck(file);
+        const drvPaths = await runner.instantiate({
+          file,
+          system: system ?? undefined,
+          env: valid.env ?? {},
+          workDir: dir,
+        });
+        if (drvPaths.length === 0) {
+          throw new KilnError(
+            'KILN_ERR_EXPR_EVAL',
+            'the expression evaluates to no derivations: nothing to build',
+          );
+        }
+        prepared[prepared.length - 1]!.drvPaths = drvPaths;
+      }
+    } catch (error) {
+      await Promise.all(prepared.map((p) => rm(p.dir, { recursive: true, force: true })));
+      throw error;
+    }
+    const records: BuildRecord[] = [];
+    for (const p of prepared) {
+      records.push(
+        await store.builds.insert({
+          id: p.id,
+          source: { kind: 'expr', expression: valid.source.expression, fileName: valid.source.fileName },
+          env: valid.env ?? {},
+          system: p.system,
+          groupId,
+          serviceId: valid.serviceId ?? null,
+          labels: valid.labels ?? {},
+          priority: valid.priority ?? 0,
+          timeoutSeconds: valid.timeoutSeconds,
+          maxSilentSeconds: valid.maxSilentSeconds,
+          drvPaths: p.drvPaths,
+          createdAt: now,
+        }),
+      );
+    }
+    for (const r of records) this.#deps.events.emit({ type: 'status', buildId: r.id, status: r.status });
+    this.#deps.onQueued();
+    return records;
+  }
+
+  async get(id: string): Promise<BuildDetails> {
+    const build = await this.#deps.store.builds.get(id);
+    if (!build) throw new KilnError('KILN_ERR_NOT_FOUND', `no build with id ${id}`, { id });
+    return { ...build, steps: await this.#deps.store.steps.list(id) };
+  }
+
+  list(query: BuildQuery): Promise<BuildRecord[]> {
+    return this.#deps.store.builds.list(query);
+  }
+
+  /** Log lines after `afterSeq`; `complete` when the build is finished and nothing more follows. */
+  async readLog(
+    id: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<{ lines: LogLine[]; complete: boolean }> {
+    const before = await this.#deps.store.builds.get(id);
+    if (!before) throw new KilnError('KILN_ERR_NOT_FOUND', `no build with id ${id}`, { id });
+    const lines = await this.#deps.store.logs.read(id, afterSeq, limit);
+    return { lines, complete: isTerminal(before.status) && lines.length < limit };
+  }
+
+  /** Marks the record cancelled first, then stops the process; a pending build simply leaves the queue. */
+  async cancel(id: string): Promise<BuildRecord> {
+    const { store, clock, events } = this.#deps;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const build = await store.builds.get(id);
+      if (!build) throw new KilnError('KILN_ERR_NOT_FOUND', `no build with id ${id}`, { id });
+      if (isTerminal(build.status)) {
+        throw new KilnError('KILN_ERR_CONFLICT', `build ${id} already finished (${build.status})`, {
+          status: build.status,
+        });
+      }
+      const now = clock();
+      const updated = await store.builds.update(
+        id,
+        {
+          status: 'cancelled',
+          cancelRequestedAt: now,
+          finishedAt: now,
+          durationMs: build.startedAt === null ? null : now - build.startedAt,
+          error: build.status === 'pending' ? 'cancelled before it started' : 'cancelled by request',
+          reason: 'cancelled',
+        },
+        { status: [build.status] },
+      );
+      if (!updated) continue; // it moved from pending to running meanwhile: try again
+      await store.logs.append(
+        id,
+        [{ ts: now, stream: 'kiln', text: `kiln: ${updated.error}` }],
+        this.#deps.logCapBytes,
+      );
+      if (build.status === 'running') this.#deps.abortRunning(id, 'cancelled');
+      events.emit({ type: 'status', buildId: id, status: 'cancelled' });
+      return updated;
+    }
+    throw new KilnError('KILN_ERR_CONFLICT', `build ${id} changed state repeatedly; try again`);
+  }
+}

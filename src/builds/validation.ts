@@ -1,0 +1,83 @@
+import { Buffer } from 'node:buffer';
+import { KilnError } from '../errors/index.js';
+import type { BuildSubmission } from './types.js';
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// Nix and the builder's own environment own these; letting users override them breaks builds.
+const RESERVED_ENV = new Set(['name', 'system', 'builder', 'args', 'outputs', 'out', '__structuredAttrs']);
+const SYSTEM = /^[a-z0-9_]+-[a-z0-9_]+$/;
+
+export interface SubmissionLimits {
+  defaultTimeoutSeconds: number;
+  maxTimeoutSeconds: number;
+  maxSilentSeconds: number;
+  maxExpressionBytes: number;
+}
+
+export interface ValidSubmission extends Omit<BuildSubmission, 'systems'> {
+  timeoutSeconds: number;
+  maxSilentSeconds: number;
+  systems: (string | null)[];
+}
+
+/** Checks everything that can be checked without Nix; throws a coded error for the first problem. */
+export function validateSubmission(input: BuildSubmission, limits: SubmissionLimits): ValidSubmission {
+  const size = Buffer.byteLength(input.source.expression, 'utf8');
+  if (size > limits.maxExpressionBytes) {
+    throw new KilnError(
+      'KILN_ERR_EXPR_TOO_LARGE',
+      `expression is ${size} bytes; the limit is ${limits.maxExpressionBytes} bytes`,
+      { size, limit: limits.maxExpressionBytes },
+    );
+  }
+  if (input.source.expression.trim() === '') {
+    throw new KilnError('KILN_ERR_EXPR_PARSE', 'expression is empty');
+  }
+  for (const name of Object.keys(input.env ?? {})) {
+    if (!ENV_NAME.test(name)) {
+      throw new KilnError(
+        'KILN_ERR_ENV_NAME',
+        `environment variable name ${JSON.stringify(name)} is not valid: use letters, digits and _ and do not start with a digit`,
+        { name },
+      );
+    }
+    if (RESERVED_ENV.has(name)) {
+      throw new KilnError(
+        'KILN_ERR_ENV_NAME',
+        `environment variable name ${JSON.stringify(name)} is reserved by Nix`,
+        {
+          name,
+        },
+      );
+    }
+  }
+  const timeoutSeconds = input.timeoutSeconds ?? limits.defaultTimeoutSeconds;
+  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > limits.maxTimeoutSeconds) {
+    throw new KilnError(
+      'KILN_ERR_TIMEOUT_RANGE',
+      `timeout must be between 1 and ${limits.maxTimeoutSeconds} seconds, got ${timeoutSeconds}`,
+      { timeoutSeconds, maxTimeoutSeconds: limits.maxTimeoutSeconds },
+    );
+  }
+  const maxSilentSeconds = input.maxSilentSeconds ?? limits.maxSilentSeconds;
+  if (
+    !Number.isInteger(maxSilentSeconds) ||
+    maxSilentSeconds < 0 ||
+    maxSilentSeconds > limits.maxTimeoutSeconds
+  ) {
+    throw new KilnError(
+      'KILN_ERR_TIMEOUT_RANGE',
+      `max silent time must be between 0 and ${limits.maxTimeoutSeconds} seconds, got ${maxSilentSeconds}`,
+    );
+  }
+  const systems = input.systems && input.systems.length > 0 ? [...new Set(input.systems)] : [null];
+  for (const system of systems) {
+    if (system !== null && !SYSTEM.test(system)) {
+      throw new KilnError(
+        'KILN_ERR_VALIDATION',
+        `system ${JSON.stringify(system)} is not of the form arch-os`,
+      );
+    }
+  }
+  return { ...input, timeoutSeconds, maxSilentSeconds, systems };
+}

@@ -1,0 +1,119 @@
+import { readFileSync, statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import type { BuildView, SubmitBuildBody } from '../../api/index.js';
+import { KilnError } from '../../errors/index.js';
+import type { BuildPlan } from '../args/index.js';
+import { connect } from '../connection.js';
+import { signalHook, timingOf, writeJson, writeLine, type CliIo } from '../io.js';
+import { groupStatus, summaryLines } from '../render/build.js';
+import { watchBuild } from '../watch.js';
+import { FollowDisplay } from './display.js';
+
+/** Exit code when the user interrupts a wait (the build itself keeps running on the server). */
+export const INTERRUPTED = 130;
+
+/** The request body for a plan; reads `--file` relative to `cwd`. */
+export function submitBody(plan: BuildPlan, cwd: string): SubmitBuildBody {
+  const source: SubmitBuildBody['source'] =
+    plan.source.kind === 'expr'
+      ? { kind: 'expr', expression: plan.source.expression }
+      : {
+          kind: 'expr',
+          expression: readSourceFile(resolve(cwd, plan.source.path)),
+          fileName: basename(plan.source.path),
+        };
+  const body: SubmitBuildBody = { source };
+  if (Object.keys(plan.env).length > 0) body.env = plan.env;
+  if (plan.timeoutSeconds !== undefined) body.timeoutSeconds = plan.timeoutSeconds;
+  if (plan.maxSilentSeconds !== undefined) body.maxSilentSeconds = plan.maxSilentSeconds;
+  if (plan.systems.length > 0) body.systems = plan.systems;
+  if (plan.serviceId !== undefined) body.serviceId = plan.serviceId;
+  if (Object.keys(plan.labels).length > 0) body.labels = plan.labels;
+  if (plan.priority !== undefined) body.priority = plan.priority;
+  return body;
+}
+
+function readSourceFile(path: string): string {
+  try {
+    if (statSync(path).isDirectory()) {
+      throw new KilnError('KILN_ERR_FILE_NOT_FOUND', `${path} is a directory, not a .nix file`, { path });
+    }
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if (err instanceof KilnError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new KilnError('KILN_ERR_FILE_NOT_FOUND', `no such file: ${path}`, { path });
+    }
+    throw new KilnError('KILN_ERR_FILE_NOT_FOUND', `cannot read ${path}: ${code ?? String(err)}`, { path });
+  }
+}
+
+/** --json output: one build as it is, several (one per --system) as a group. */
+export function jsonResult(builds: readonly BuildView[]): unknown {
+  if (builds.length === 1) return builds[0];
+  return { groupId: builds[0]?.groupId ?? null, status: groupStatus(builds), builds };
+}
+
+export async function runBuild(plan: BuildPlan, io: CliIo): Promise<number> {
+  const body = submitBody(plan, io.cwd ?? process.cwd());
+  const client = connect(plan.client, io);
+  const { builds } = await client.submitBuild(body);
+
+  if (plan.mode === 'submit') {
+    if (plan.json) writeJson(io.stdout, jsonResult(builds));
+    else for (const build of builds) writeLine(io.stdout, build.id);
+    return 0;
+  }
+
+  const timing = timingOf(io);
+  const display = new FollowDisplay(io, {
+    // With --json, stdout carries exactly one JSON document: the log goes to stderr.
+    logSink: plan.json ? io.stderr : io.stdout,
+    statusLine: io.isTTY && !plan.json,
+    redrawIntervalMs: timing.redrawIntervalMs,
+  });
+  const several = builds.length > 1;
+  for (const build of builds) display.add(build, several ? (build.system ?? build.id) : undefined);
+
+  const controller = new AbortController();
+  let interrupted = false;
+  const removeSignal = signalHook(io)(() => {
+    interrupted = true;
+    controller.abort(new Error('interrupted'));
+  });
+  display.start();
+  let finals: BuildView[];
+  try {
+    finals = await Promise.all(
+      builds.map((build) =>
+        watchBuild(client, build.id, {
+          timing,
+          wantLines: plan.mode === 'follow',
+          signal: controller.signal,
+          onLine: plan.mode === 'follow' ? (line) => display.line(build.id, line) : undefined,
+          onProgress: (progress) => display.progress(build.id, progress),
+          onStatus: (view) => display.status(view),
+        }),
+      ),
+    );
+  } catch (err) {
+    display.stop();
+    if (!interrupted) throw err;
+    const ids = builds.map((b) => b.id).join(' ');
+    writeLine(
+      io.stderr,
+      `interrupted: the build keeps running on the server (kiln cancel ${ids} to stop it)`,
+    );
+    return INTERRUPTED;
+  } finally {
+    removeSignal();
+    // Ends the other watchers when one failed.
+    controller.abort();
+  }
+  display.stop();
+
+  if (plan.json) writeJson(io.stdout, jsonResult(finals));
+  else for (const build of finals) for (const line of summaryLines(build)) writeLine(io.stdout, line);
+  return finals.every((b) => b.status === 'succeeded') ? 0 : 1;
+}

@@ -1,0 +1,18 @@
+import { runCli } from './index.js';
+
+/** Entry point of `./bin/kiln`: wires the real process into runCli and sets the exit code. */
+const args = process.argv.slice(2);
+const code = await runCli(args, {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  isTTY: process.stdout.isTTY === true,
+  columns: process.stdout.columns,
+  cwd: process.cwd(),
+});
+process.exitCode = code;
+if (args[0] === 'serve') {
+  // After close() nothing should keep the event loop alive, but a stray handle in server code must
+  // not turn Ctrl-C into a hang: give a clean exit a moment, then end the process.
+  setTimeout(() => process.exit(code), 2000).unref();
+}

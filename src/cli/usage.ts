@@ -1,0 +1,121 @@
+/** Usage texts. Kept next to each other so the option lists stay consistent across commands. */
+
+const CLIENT = `Connection:
+  --server URL         kiln server (env KILN_SERVER, default http://127.0.0.1:7070)
+  --token TOKEN        API token (env KILN_TOKEN; else read from DIR/admin.token)
+  --data DIR           read the admin token from DIR/admin.token (default ./.kiln if present)`;
+
+const OVERVIEW = `kiln: a self-hosted Nix build platform
+
+Usage: kiln COMMAND [OPTIONS]
+
+Commands:
+  serve     run the server (API, caches, build workers)
+  build     submit a build, optionally wait for it or follow its log
+  status    show one build
+  logs      print a build's log
+  cancel    cancel a build
+  list      list builds
+  stats     build statistics
+  cleanup   delete old builds
+  help      show help for a command
+
+Run 'kiln help COMMAND' or 'kiln COMMAND --help' for details.
+
+Exit codes: 0 success; 1 a waited-for build did not succeed, or a server/network error;
+2 bad input (usage errors and requests the server rejected with a 4xx status).`;
+
+const TOPICS: Record<string, string> = {
+  serve: `Usage: kiln serve [--data DIR] [--listen HOST:PORT] [--concurrency N]
+
+Runs the API, web UI, binary caches and build workers in one process; all state lives under DIR.
+On first start an admin token is written to DIR/admin.token (mode 0600).
+
+Options:
+  --data DIR           state directory (default ./.kiln)
+  --listen HOST:PORT   address to listen on (default 127.0.0.1:7070; port 0 picks a free port)
+  --concurrency N      builds run at the same time
+
+Stops cleanly on SIGINT or SIGTERM.`,
+
+  build: `Usage: kiln build SOURCE [OPTIONS]
+
+SOURCE is one of:
+  --file PATH.nix      a Nix file (read by this client and sent to the server)
+  --expr 'EXPRESSION'  a Nix expression
+
+Options:
+  --env NAME=VALUE     builder environment variable (repeatable)
+  --timeout SECONDS    fail the build when it runs longer
+  --max-silent SECONDS fail the build when it prints nothing for this long
+  --system SYSTEM      build for this system, e.g. x86_64-linux (repeatable: one build each)
+  --service ID         the service the build belongs to (concurrency group)
+  --label KEY=VALUE    label the build (repeatable)
+  --priority N         -100..100, higher runs first (write --priority=-5 for negative values)
+  --wait               wait until the build ends and print a summary
+  --follow             like --wait, streaming the build log meanwhile
+  --json               print JSON: the build (or {groupId, status, builds} for several systems)
+
+Without --wait or --follow the build id is printed and kiln returns at once.
+With --wait or --follow the exit code is 0 only when every build succeeded.
+
+${CLIENT}`,
+
+  status: `Usage: kiln status ID [--json]
+
+Shows a build: status, timings, outputs, closure size, error and steps.
+
+${CLIENT}`,
+
+  logs: `Usage: kiln logs ID [--follow]
+
+Prints the build's log. With --follow, keeps streaming until the build ends.
+
+${CLIENT}`,
+
+  cancel: `Usage: kiln cancel ID [--json]
+
+Cancels a pending or running build.
+
+${CLIENT}`,
+
+  list: `Usage: kiln list [--status S[,S...]] [--service ID] [--limit N] [--json]
+
+Lists builds, newest first: ID, STATUS, SOURCE, SERVICE, CREATED, DURATION.
+
+Options:
+  --status S           only these statuses (pending, running, succeeded, failed, cancelled,
+                       timed_out, superseded); comma-separated or repeated
+  --service ID         only this service's builds
+  --limit N            at most N builds (1..500, default 50)
+  --json               print the API response {builds, nextBefore}
+
+${CLIENT}`,
+
+  stats: `Usage: kiln stats [--service ID] [--label KEY=VALUE] [--json]
+
+Build counts by status, success rate, average build time and artifact size, queue and workers.
+
+${CLIENT}`,
+
+  cleanup: `Usage: kiln cleanup --older-than DURATION [--dry-run] [--json]
+
+Deletes finished builds older than DURATION (e.g. 30d, 12h, 90m, 45s, 2w) and their GC roots.
+The newest successful build of each service is kept.
+
+Options:
+  --older-than DURATION  age limit (required)
+  --dry-run              only report what would be deleted
+  --json                 print the API response
+
+${CLIENT}`,
+
+  help: `Usage: kiln help [COMMAND]
+
+Shows the overview, or the usage of COMMAND.`,
+};
+
+export function usageText(topic: string | undefined): string {
+  if (topic === undefined) return OVERVIEW;
+  return TOPICS[topic] ?? OVERVIEW;
+}

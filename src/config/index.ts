@@ -1,0 +1,2 @@
+export { loadConfig, clientEnv } from './load.js';
+export { ConfigSchema, type KilnConfig, type ConfigInput } from './schema.js';

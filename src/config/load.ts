@@ -1,0 +1,94 @@
+import { availableParallelism, hostname } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { Value } from '@sinclair/typebox/value';
+import { KilnError } from '../errors/index.js';
+import { ConfigSchema, type ConfigInput, type KilnConfig } from './schema.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function intFromEnv(env: Env, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d+$/.test(raw))
+    throw new KilnError('KILN_ERR_CONFIG', `${name} must be a whole number, got ${JSON.stringify(raw)}`);
+  return Number(raw);
+}
+
+/** Settings taken from the environment: seed 002's variable names plus KILN_* ones. */
+function fromEnv(env: Env): Record<string, unknown> {
+  const pick = (name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
+  return {
+    builds: {
+      workspaceDir: pick('NIX_BUILD_WORKSPACE'),
+      defaultTimeoutSeconds: intFromEnv(env, 'KILN_DEFAULT_TIMEOUT'),
+      maxTimeoutSeconds: intFromEnv(env, 'KILN_MAX_TIMEOUT'),
+      concurrency: intFromEnv(env, 'KILN_CONCURRENCY'),
+      recovery: pick('KILN_RECOVERY'),
+      logCapBytes: intFromEnv(env, 'KILN_LOG_CAP_BYTES'),
+    },
+    registry: {
+      url: pick('DOCKER_REGISTRY_URL'),
+      username: pick('DOCKER_REGISTRY_USERNAME'),
+      password: pick('DOCKER_REGISTRY_PASSWORD'),
+    },
+    upstreamCache: { url: pick('NIX_CACHE_URL'), localCacheDir: pick('NIX_LOCAL_CACHE_DIR') },
+    nix: { nixPath: pick('NIX_PATH') },
+  };
+}
+
+function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue;
+    const prev = out[key];
+    if (value && typeof value === 'object' && !Array.isArray(value) && prev && typeof prev === 'object') {
+      out[key] = merge(prev as Record<string, unknown>, value as Record<string, unknown>);
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
+/**
+ * Builds the one frozen configuration: schema defaults, then the environment, then explicit input
+ * (command-line flags or library options). This is the only place that reads the environment.
+ */
+export function loadConfig(input: ConfigInput, env: Env = process.env): KilnConfig {
+  const candidate = merge(
+    merge({ builds: { concurrency: availableParallelism() }, nodeId: hostname() || 'local' }, fromEnv(env)),
+    input,
+  );
+  const withDefaults = Value.Default(ConfigSchema, Value.Clone(candidate));
+  if (!Value.Check(ConfigSchema, withDefaults)) {
+    const problems = [...Value.Errors(ConfigSchema, withDefaults)].map(
+      (e) => `${e.path || '/'}: ${e.message}`,
+    );
+    throw new KilnError('KILN_ERR_CONFIG', `invalid configuration: ${problems.join('; ')}`, { problems });
+  }
+  const config: KilnConfig = withDefaults;
+  config.dataDir = resolve(config.dataDir);
+  if (config.builds.workspaceDir === '') config.builds.workspaceDir = join(config.dataDir, 'workspace');
+  else if (!isAbsolute(config.builds.workspaceDir))
+    config.builds.workspaceDir = resolve(config.builds.workspaceDir);
+  if (config.builds.defaultTimeoutSeconds > config.builds.maxTimeoutSeconds) {
+    throw new KilnError(
+      'KILN_ERR_CONFIG',
+      'builds.defaultTimeoutSeconds must not exceed builds.maxTimeoutSeconds',
+    );
+  }
+  return deepFreeze(config);
+}
+
+/** Client-side settings (`--server`, `--token` fall back to these). */
+export function clientEnv(env: Env = process.env): { server: string | undefined; token: string | undefined } {
+  return { server: env['KILN_SERVER'] || undefined, token: env['KILN_TOKEN'] || undefined };
+}

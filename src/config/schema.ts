@@ -1,0 +1,88 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** The one configuration schema. Everything kiln can be told lives here. */
+export const ConfigSchema = Type.Object(
+  {
+    dataDir: Type.String({ minLength: 1, description: 'All state lives under this directory.' }),
+    listen: Type.Object(
+      {
+        host: Type.String({ default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 7070 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    nix: Type.Object(
+      {
+        binDir: Type.String({
+          default: '/usr/bin',
+          description: 'Where nix-build, nix-store, nix-instantiate live.',
+        }),
+        sandbox: Type.Union([Type.Literal('auto'), Type.Literal('true'), Type.Literal('false')], {
+          default: 'auto',
+        }),
+        sandboxShell: Type.String({ default: '/bin/busybox' }),
+        extraPlatforms: Type.Array(Type.String(), { default: ['i686-linux'] }),
+        nixPath: Type.String({ default: '', description: 'NIX_PATH given to evaluations.' }),
+        cores: Type.Integer({ minimum: 0, default: 0 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    builds: Type.Object(
+      {
+        workspaceDir: Type.String({
+          default: '',
+          description: 'Defaults to DATA/workspace (NIX_BUILD_WORKSPACE).',
+        }),
+        defaultTimeoutSeconds: Type.Integer({ minimum: 1, default: 1800 }),
+        maxTimeoutSeconds: Type.Integer({ minimum: 1, default: 3600 }),
+        maxSilentSeconds: Type.Integer({ minimum: 0, default: 0, description: '0 means no silence limit.' }),
+        maxExpressionBytes: Type.Integer({ minimum: 1, default: 1024 * 1024 }),
+        logCapBytes: Type.Integer({ minimum: 4096, default: 64 * 1024 * 1024 }),
+        concurrency: Type.Integer({ minimum: 1, default: 2 }),
+        recovery: Type.Union([Type.Literal('requeue'), Type.Literal('fail')], { default: 'requeue' }),
+        maxAttempts: Type.Integer({ minimum: 1, default: 3 }),
+        cancelGraceMs: Type.Integer({ minimum: 0, default: 2000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    queue: Type.Object(
+      {
+        leaseMs: Type.Integer({ minimum: 1000, default: 30_000 }),
+        heartbeatMs: Type.Integer({ minimum: 100, default: 5_000 }),
+        pollMs: Type.Integer({ minimum: 10, default: 1_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    api: Type.Object(
+      {
+        bodyLimitBytes: Type.Integer({ minimum: 1024, default: 16 * 1024 * 1024 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** Seed 002's registry and cache settings; consumed by later bounded contexts. */
+    registry: Type.Object(
+      {
+        url: Type.String({ default: '' }),
+        username: Type.String({ default: '' }),
+        password: Type.String({ default: '' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    upstreamCache: Type.Object(
+      {
+        url: Type.String({ default: '' }),
+        localCacheDir: Type.String({ default: '' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    nodeId: Type.String({ minLength: 1, default: 'local' }),
+  },
+  { additionalProperties: false },
+);
+
+export type KilnConfig = Static<typeof ConfigSchema>;
+
+type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K];
+};
+export type ConfigInput = DeepPartial<KilnConfig> & { dataDir: string };

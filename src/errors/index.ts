@@ -1,0 +1,1 @@
+export { KilnError, isKilnError, type ErrorCode, ERROR_CODES } from './kiln-error.js';

@@ -1,0 +1,13 @@
+/** The library API: `import { NixBuildService, createKiln } from 'kiln'`. */
+export { NixBuildService, type NixExpressionBuildOptions } from './library/index.js';
+export {
+  createKiln,
+  startKilnServer,
+  type Kiln,
+  type CreateKilnOptions,
+  type RunningServer,
+} from './main/index.js';
+export { KilnError, isKilnError, type ErrorCode } from './errors/index.js';
+export { loadConfig, type KilnConfig } from './config/index.js';
+export type { BuildRecord, BuildStatus, LogLine } from './persistence/index.js';
+export type { BuildDetails, Statistics, CleanupResult, BuildSubmission } from './builds/index.js';

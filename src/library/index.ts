@@ -1,0 +1,1 @@
+export { NixBuildService, type NixExpressionBuildOptions } from './nix-build-service.js';

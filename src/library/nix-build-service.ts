@@ -1,0 +1,120 @@
+import {
+  isTerminal,
+  parseDuration,
+  type BuildDetails,
+  type Statistics,
+  type CleanupResult,
+} from '../builds/index.js';
+import { KilnError } from '../errors/index.js';
+import type { BuildRecord, LogLine } from '../persistence/index.js';
+import { createKiln, type CreateKilnOptions, type Kiln } from '../main/index.js';
+
+/** Seed 002's `buildFromNixExpression` options, under the same names. */
+export interface NixExpressionBuildOptions {
+  serviceId?: string;
+  nixExpression: string;
+  environmentVars?: Record<string, string>;
+  /** Seconds; default 1800, maximum 3600 (configurable). */
+  buildTimeout?: number;
+  systems?: string[];
+  labels?: Record<string, string>;
+  priority?: number;
+}
+
+/**
+ * The library face of kiln, named after seed 002's NixBuildService: every operation works
+ * in-process, without the HTTP server. Create one with `NixBuildService.open({ dataDir })`.
+ */
+export class NixBuildService {
+  readonly kiln: Kiln;
+
+  private constructor(kiln: Kiln) {
+    this.kiln = kiln;
+  }
+
+  static async open(options: CreateKilnOptions): Promise<NixBuildService> {
+    return new NixBuildService(await createKiln(options));
+  }
+
+  /** Parses, evaluates and queues; resolves with the queued build (see waitForBuild). */
+  async buildFromNixExpression(options: NixExpressionBuildOptions): Promise<BuildRecord> {
+    const [first] = await this.kiln.builds.submit({
+      source: { kind: 'expr', expression: options.nixExpression },
+      env: options.environmentVars,
+      timeoutSeconds: options.buildTimeout,
+      serviceId: options.serviceId,
+      systems: options.systems,
+      labels: options.labels,
+      priority: options.priority,
+    });
+    if (!first) throw new KilnError('KILN_ERR_INTERNAL', 'no build was created');
+    return first;
+  }
+
+  getBuildStatus(buildId: string): Promise<BuildDetails> {
+    return this.kiln.builds.get(buildId);
+  }
+
+  /** Resolves when the build has finished (any terminal status). */
+  async waitForBuild(buildId: string, options: { signal?: AbortSignal } = {}): Promise<BuildDetails> {
+    for (;;) {
+      const build = await this.kiln.builds.get(buildId);
+      if (isTerminal(build.status)) return build;
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(done, 1000);
+        const unsubscribe = this.kiln.events.subscribe(buildId, (event) => {
+          if (event.type === 'status') done();
+        });
+        const onAbort = (): void => {
+          clearTimeout(timer);
+          unsubscribe();
+          reject(options.signal?.reason instanceof Error ? options.signal.reason : new Error('aborted'));
+        };
+        options.signal?.addEventListener('abort', onAbort, { once: true });
+        function done(): void {
+          clearTimeout(timer);
+          unsubscribe();
+          options.signal?.removeEventListener('abort', onAbort);
+          resolve();
+        }
+      });
+    }
+  }
+
+  async getBuildLogs(buildId: string): Promise<LogLine[]> {
+    const all: LogLine[] = [];
+    let after = 0;
+    for (;;) {
+      const { lines } = await this.kiln.builds.readLog(buildId, after, 10_000);
+      all.push(...lines);
+      const last = lines[lines.length - 1];
+      if (!last || lines.length < 10_000) return all;
+      after = last.seq;
+    }
+  }
+
+  cancelBuild(buildId: string): Promise<BuildRecord> {
+    return this.kiln.builds.cancel(buildId);
+  }
+
+  listBuilds(options: { serviceId?: string; limit?: number } = {}): Promise<BuildRecord[]> {
+    return this.kiln.builds.list({
+      limit: options.limit ?? 50,
+      ...(options.serviceId && { serviceId: options.serviceId }),
+    });
+  }
+
+  /** Deletes finished builds older than `olderThan` (days as a number, or a duration such as `12h`). */
+  cleanupOldBuilds(olderThan: number | string = 30): Promise<CleanupResult> {
+    const ms = typeof olderThan === 'number' ? olderThan * 86_400_000 : parseDuration(olderThan);
+    return this.kiln.cleanup(ms, false);
+  }
+
+  getBuildStatistics(serviceId?: string): Promise<Statistics> {
+    return this.kiln.statistics({ serviceId });
+  }
+
+  close(): Promise<void> {
+    return this.kiln.close();
+  }
+}

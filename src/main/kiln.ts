@@ -1,0 +1,154 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  BuildEvents,
+  BuildService,
+  SHUTDOWN_REASON,
+  cleanupBuilds,
+  computeStatistics,
+  executeBuild,
+  recoverInterruptedBuilds,
+  type StatisticsQuery,
+} from '../builds/index.js';
+import { loadConfig, type ConfigInput, type KilnConfig } from '../config/index.js';
+import { openSqliteStore, type BuildRecord, type Store } from '../persistence/index.js';
+import { killProcessTree } from '../process/index.js';
+import { createWorkerPool, type WorkerPool } from '../queue/index.js';
+import { NixRunner } from '../runner/nix/index.js';
+
+/** A running kiln core: store, runner, build service and workers, without HTTP. */
+export interface Kiln {
+  readonly config: KilnConfig;
+  readonly store: Store;
+  readonly events: BuildEvents;
+  readonly builds: BuildService;
+  readonly pool: WorkerPool;
+  readonly runner: NixRunner;
+  statistics(query: StatisticsQuery): ReturnType<typeof computeStatistics>;
+  cleanup(olderThanMs: number, dryRun: boolean): ReturnType<typeof cleanupBuilds>;
+  /** Stops workers (running builds go back to the queue) and closes the store. */
+  close(): Promise<void>;
+}
+
+export interface CreateKilnOptions extends ConfigInput {
+  /** Start build workers in this process (default true). */
+  workers?: boolean;
+}
+
+async function resolveSandbox(config: KilnConfig): Promise<boolean> {
+  if (config.nix.sandbox !== 'auto') return config.nix.sandbox === 'true';
+  return NixRunner.probeSandbox({ binDir: config.nix.binDir, sandboxShell: config.nix.sandboxShell });
+}
+
+/** The wiring: the only place that constructs implementations. */
+export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
+  const { workers = true, ...input } = options;
+  const config = loadConfig(input);
+  const gcRootsDir = join(config.dataDir, 'gcroots');
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  await mkdir(gcRootsDir, { recursive: true });
+  await mkdir(config.builds.workspaceDir, { recursive: true });
+
+  const store = openSqliteStore(join(config.dataDir, 'kiln.db'));
+  await store.migrate();
+  const runner = new NixRunner({
+    binDir: config.nix.binDir,
+    sandbox: await resolveSandbox(config),
+    sandboxShell: config.nix.sandboxShell,
+    extraPlatforms: [...config.nix.extraPlatforms],
+    nixPath: config.nix.nixPath,
+    cores: config.nix.cores,
+    maxJobs: Math.max(1, config.builds.concurrency),
+  });
+  const events = new BuildEvents();
+  const clock = (): number => Date.now();
+  const owner = `${config.nodeId}:${randomBytes(6).toString('hex')}`;
+
+  const pool: WorkerPool = createWorkerPool<BuildRecord>({
+    concurrency: config.builds.concurrency,
+    pollMs: config.queue.pollMs,
+    heartbeatMs: config.queue.heartbeatMs,
+    claim: () => store.builds.claimNext(owner, config.queue.leaseMs, clock()),
+    renew: (build) => store.builds.renewLease(build.id, owner, config.queue.leaseMs, clock()),
+    execute: (build, signal) =>
+      executeBuild(
+        { store, runner, events, gcRootsDir, logCapBytes: config.builds.logCapBytes, owner, clock },
+        build,
+        signal,
+      ),
+    onError: (error, build) => {
+      console.error(`kiln: worker error${build ? ` in build ${build.id}` : ''}:`, error);
+    },
+  });
+
+  const builds = new BuildService({
+    store,
+    runner,
+    events,
+    clock,
+    workspaceDir: config.builds.workspaceDir,
+    logCapBytes: config.builds.logCapBytes,
+    limits: {
+      defaultTimeoutSeconds: config.builds.defaultTimeoutSeconds,
+      maxTimeoutSeconds: config.builds.maxTimeoutSeconds,
+      maxSilentSeconds: config.builds.maxSilentSeconds,
+      maxExpressionBytes: config.builds.maxExpressionBytes,
+    },
+    onQueued: () => pool.wake(),
+    abortRunning: (id, reason) => pool.abort(id, reason),
+  });
+
+  const recover = (): Promise<number> =>
+    recoverInterruptedBuilds({
+      store,
+      events,
+      owner,
+      nodeId: config.nodeId,
+      policy: config.builds.recovery,
+      maxAttempts: config.builds.maxAttempts,
+      logCapBytes: config.builds.logCapBytes,
+      clock,
+      killOrphan: async (pid, startTime) => {
+        await killProcessTree(pid, startTime ?? undefined);
+      },
+    });
+
+  let recoveryTimer: NodeJS.Timeout | undefined;
+  if (workers) {
+    await recover();
+    pool.start();
+    // Leases of workers that died elsewhere expire; sweep for them periodically.
+    recoveryTimer = setInterval(() => {
+      recover().then(
+        (count) => count > 0 && pool.wake(),
+        (error: unknown) => console.error('kiln: recovery sweep failed:', error),
+      );
+    }, config.queue.leaseMs);
+    recoveryTimer.unref();
+  }
+
+  return {
+    config,
+    store,
+    events,
+    builds,
+    pool,
+    runner,
+    statistics: async (query) =>
+      computeStatistics(store, { slots: pool.slots, busy: pool.active }, query, clock()),
+    cleanup: (olderThanMs, dryRun) =>
+      cleanupBuilds(
+        { store, gcRootsDir, workspaceDir: config.builds.workspaceDir },
+        clock() - olderThanMs,
+        dryRun,
+      ),
+    async close() {
+      if (recoveryTimer) clearInterval(recoveryTimer);
+      await pool.stop({ abortRunning: true });
+      await store.close();
+    },
+  };
+}
+
+export { SHUTDOWN_REASON };

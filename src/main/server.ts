@@ -1,0 +1,69 @@
+import { join } from 'node:path';
+import { buildApiServer } from '../api/index.js';
+import { ensureAdminToken, verifyToken } from '../tokens/index.js';
+import { createKiln, type CreateKilnOptions, type Kiln } from './kiln.js';
+
+export interface StartServerOptions {
+  dataDir: string;
+  host: string;
+  port: number;
+  concurrency?: number;
+  /** Further configuration (tests use it for short timeouts and small caps). */
+  config?: Omit<CreateKilnOptions, 'dataDir'>;
+  logger?: boolean;
+}
+
+export interface RunningServer {
+  url: string;
+  adminTokenPath: string;
+  kiln: Kiln;
+  close(): Promise<void>;
+}
+
+/** `kiln serve`: API, workers and (later) caches in one process, all state under dataDir. */
+export async function startKilnServer(options: StartServerOptions): Promise<RunningServer> {
+  const kiln = await createKiln({
+    ...options.config,
+    dataDir: options.dataDir,
+    listen: { host: options.host, port: options.port },
+    ...(options.concurrency !== undefined && {
+      builds: { ...options.config?.builds, concurrency: options.concurrency },
+    }),
+  });
+  const adminTokenPath = join(kiln.config.dataDir, 'admin.token');
+  await ensureAdminToken(kiln.store.tokens, adminTokenPath, Date.now());
+  const app = await buildApiServer(
+    {
+      builds: kiln.builds,
+      events: kiln.events,
+      statistics: (query) => kiln.statistics(query),
+      cleanup: (olderThanMs, dryRun) => kiln.cleanup(olderThanMs, dryRun),
+      authenticate: (secret) => verifyToken(kiln.store.tokens, secret, Date.now()),
+      bodyLimitBytes: kiln.config.api.bodyLimitBytes,
+      logPollMs: 1000,
+    },
+    { logger: options.logger ?? false },
+  );
+  let address: string;
+  try {
+    address = await app.listen({ host: kiln.config.listen.host, port: kiln.config.listen.port });
+  } catch (error) {
+    await kiln.close();
+    throw error;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    url: address,
+    adminTokenPath,
+    kiln,
+    close() {
+      closing ??= (async () => {
+        // Workers first: running builds go back to the queue before connections drop.
+        await kiln.pool.stop({ abortRunning: true });
+        await app.close();
+        await kiln.close();
+      })();
+      return closing;
+    },
+  };
+}

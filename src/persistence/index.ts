@@ -1,0 +1,2 @@
+export * from './types.js';
+export { openSqliteStore } from './sqlite/store.js';

@@ -1,0 +1,150 @@
+import type { BuildPatch, BuildProgress, BuildRecord, BuildSource, BuildStatus, NewBuild } from '../types.js';
+
+/** A value SQLite stores and better-sqlite3 binds. */
+export type SqlValue = string | number | null;
+
+/** A row of the builds table as better-sqlite3 returns it; JSON columns are TEXT. */
+export interface BuildRow {
+  seq: number;
+  id: string;
+  status: string;
+  source: string;
+  env: string;
+  system: string | null;
+  group_id: string | null;
+  service_id: string | null;
+  labels: string;
+  priority: number;
+  timeout_seconds: number;
+  max_silent_seconds: number;
+  drv_paths: string;
+  outputs: string;
+  artifact_size: number | null;
+  exit_code: number | null;
+  error: string | null;
+  reason: string | null;
+  progress: string;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  duration_ms: number | null;
+  cancel_requested_at: number | null;
+  attempts: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  runner_pid: number | null;
+  runner_start_time: string | null;
+}
+
+export const INITIAL_PROGRESS: Readonly<BuildProgress> = {
+  done: 0,
+  expected: 0,
+  running: 0,
+  failed: 0,
+  phase: null,
+  activeDrv: null,
+};
+
+export function rowToBuild(row: BuildRow): BuildRecord {
+  return {
+    id: row.id,
+    seq: row.seq,
+    // Only this module writes the column, always from a BuildStatus.
+    status: row.status as BuildStatus,
+    source: JSON.parse(row.source) as BuildSource,
+    env: JSON.parse(row.env) as Record<string, string>,
+    system: row.system,
+    groupId: row.group_id,
+    serviceId: row.service_id,
+    labels: JSON.parse(row.labels) as Record<string, string>,
+    priority: row.priority,
+    timeoutSeconds: row.timeout_seconds,
+    maxSilentSeconds: row.max_silent_seconds,
+    drvPaths: JSON.parse(row.drv_paths) as string[],
+    outputs: JSON.parse(row.outputs) as string[],
+    artifactSize: row.artifact_size,
+    exitCode: row.exit_code,
+    error: row.error,
+    reason: row.reason,
+    progress: JSON.parse(row.progress) as BuildProgress,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    durationMs: row.duration_ms,
+    cancelRequestedAt: row.cancel_requested_at,
+    attempts: row.attempts,
+    leaseOwner: row.lease_owner,
+    leaseExpiresAt: row.lease_expires_at,
+    runnerPid: row.runner_pid,
+    runnerStartTime: row.runner_start_time,
+  };
+}
+
+/** Named parameters of the insert statement (see build-repo.ts). */
+export function newBuildParams(build: NewBuild): Record<string, SqlValue> {
+  return {
+    id: build.id,
+    status: 'pending' satisfies BuildStatus,
+    source: JSON.stringify(build.source),
+    env: JSON.stringify(build.env),
+    system: build.system,
+    group_id: build.groupId,
+    service_id: build.serviceId,
+    labels: JSON.stringify(build.labels),
+    priority: build.priority,
+    timeout_seconds: build.timeoutSeconds,
+    max_silent_seconds: build.maxSilentSeconds,
+    drv_paths: JSON.stringify(build.drvPaths),
+    outputs: '[]',
+    progress: JSON.stringify(INITIAL_PROGRESS),
+    created_at: build.createdAt,
+  };
+}
+
+type PatchField = keyof BuildPatch;
+
+/** How a patch field is stored: as is, or as JSON text. */
+interface PatchColumn {
+  column: string;
+  json: boolean;
+}
+
+/**
+ * The columns a patch may set. Update statements are built only from these names, never from the
+ * caller's keys, so unknown patch keys cannot reach the SQL.
+ */
+export const PATCH_COLUMNS: Readonly<Record<PatchField, PatchColumn>> = {
+  status: { column: 'status', json: false },
+  outputs: { column: 'outputs', json: true },
+  artifactSize: { column: 'artifact_size', json: false },
+  exitCode: { column: 'exit_code', json: false },
+  error: { column: 'error', json: false },
+  reason: { column: 'reason', json: false },
+  progress: { column: 'progress', json: true },
+  startedAt: { column: 'started_at', json: false },
+  finishedAt: { column: 'finished_at', json: false },
+  durationMs: { column: 'duration_ms', json: false },
+  cancelRequestedAt: { column: 'cancel_requested_at', json: false },
+  leaseOwner: { column: 'lease_owner', json: false },
+  leaseExpiresAt: { column: 'lease_expires_at', json: false },
+  runnerPid: { column: 'runner_pid', json: false },
+  runnerStartTime: { column: 'runner_start_time', json: false },
+};
+
+export interface PatchAssignment {
+  column: string;
+  value: SqlValue;
+}
+
+/** The column assignments of a patch, in a stable order; fields set to undefined are left alone. */
+export function patchAssignments(patch: BuildPatch): PatchAssignment[] {
+  const assignments: PatchAssignment[] = [];
+  for (const [field, spec] of Object.entries(PATCH_COLUMNS) as [PatchField, PatchColumn][]) {
+    const value = patch[field];
+    if (value === undefined) continue;
+    // BuildPatch's non-JSON fields are all string | number | null.
+    const encoded = spec.json ? JSON.stringify(value) : (value as SqlValue);
+    assignments.push({ column: spec.column, value: encoded });
+  }
+  return assignments;
+}

@@ -1,0 +1,264 @@
+/**
+ * The narrow persistence contract. Every backend (SQLite now, PostgreSQL later) implements it and
+ * passes the one conformance suite in ./conformance.ts. All methods are async so that network
+ * backends fit the same shape. Times are epoch milliseconds.
+ */
+
+export const BUILD_STATUSES = [
+  'pending',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'timed_out',
+  'superseded',
+] as const;
+export type BuildStatus = (typeof BUILD_STATUSES)[number];
+export const TERMINAL_STATUSES: readonly BuildStatus[] = [
+  'succeeded',
+  'failed',
+  'cancelled',
+  'timed_out',
+  'superseded',
+];
+
+export type BuildSource =
+  | { kind: 'expr'; expression: string; fileName?: string | undefined }
+  | { kind: 'git'; url: string; ref?: string | undefined; attr?: string | undefined }
+  | { kind: 'template'; name: string; values: Record<string, string> };
+
+export interface BuildProgress {
+  /** Derivations built so far / expected in total (Nix's actBuilds progress). */
+  done: number;
+  expected: number;
+  running: number;
+  failed: number;
+  /** Latest phase announced by a builder (stdenv's setPhase), if any. */
+  phase: string | null;
+  /** Derivation currently being built, if any. */
+  activeDrv: string | null;
+}
+
+export interface BuildRecord {
+  id: string;
+  /** Monotonic insertion order; FIFO tie-breaker within a priority. */
+  seq: number;
+  status: BuildStatus;
+  source: BuildSource;
+  /** Variables injected into the top-level derivation's builder environment. */
+  env: Record<string, string>;
+  system: string | null;
+  groupId: string | null;
+  serviceId: string | null;
+  labels: Record<string, string>;
+  priority: number;
+  timeoutSeconds: number;
+  maxSilentSeconds: number;
+  /** Derivations evaluated at submission time. */
+  drvPaths: string[];
+  outputs: string[];
+  /** Closure size of the outputs in bytes (`nix path-info -S`). */
+  artifactSize: number | null;
+  exitCode: number | null;
+  error: string | null;
+  /** Why a build ended the way it did, e.g. `interrupted`, `nix-timeout`, `silent-timeout`. */
+  reason: string | null;
+  progress: BuildProgress;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  durationMs: number | null;
+  cancelRequestedAt: number | null;
+  attempts: number;
+  leaseOwner: string | null;
+  leaseExpiresAt: number | null;
+  /** Process group of the Nix process running this build, for recovery after a crash. */
+  runnerPid: number | null;
+  runnerStartTime: string | null;
+}
+
+export type NewBuild = Pick<
+  BuildRecord,
+  | 'id'
+  | 'source'
+  | 'env'
+  | 'system'
+  | 'groupId'
+  | 'serviceId'
+  | 'labels'
+  | 'priority'
+  | 'timeoutSeconds'
+  | 'maxSilentSeconds'
+  | 'drvPaths'
+  | 'createdAt'
+>;
+
+/** Fields a worker or the service may change after insertion. */
+export type BuildPatch = Partial<
+  Pick<
+    BuildRecord,
+    | 'status'
+    | 'outputs'
+    | 'artifactSize'
+    | 'exitCode'
+    | 'error'
+    | 'reason'
+    | 'progress'
+    | 'startedAt'
+    | 'finishedAt'
+    | 'durationMs'
+    | 'cancelRequestedAt'
+    | 'leaseOwner'
+    | 'leaseExpiresAt'
+    | 'runnerPid'
+    | 'runnerStartTime'
+  >
+>;
+
+/** Conditions for a compare-and-set update; all given ones must hold. */
+export interface BuildPrecondition {
+  status?: readonly BuildStatus[];
+  leaseOwner?: string;
+}
+
+export interface BuildQuery {
+  status?: readonly BuildStatus[];
+  serviceId?: string;
+  groupId?: string;
+  /** Builds with seq below this (newest first paging). */
+  beforeSeq?: number;
+  limit: number;
+}
+
+export interface BuildStep {
+  buildId: string;
+  name: string;
+  startedAt: number;
+  finishedAt: number | null;
+  status: 'running' | 'succeeded' | 'failed' | 'skipped';
+  detail: string | null;
+}
+
+export interface BuildAggregate {
+  total: number;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+  timedOut: number;
+  superseded: number;
+  pending: number;
+  running: number;
+  /** Averages over succeeded builds; null when there are none. */
+  averageDurationMs: number | null;
+  averageArtifactSize: number | null;
+  /** Sum of running time of builds that overlap [since, now], clipped to that window. */
+  busyMs: number;
+}
+
+export interface StatsQuery {
+  serviceId?: string;
+  label?: { key: string; value: string };
+  /** Only builds created at or after this time. */
+  since?: number;
+  now: number;
+}
+
+export interface BuildRepo {
+  insert(build: NewBuild): Promise<BuildRecord>;
+  get(id: string): Promise<BuildRecord | undefined>;
+  list(query: BuildQuery): Promise<BuildRecord[]>;
+  /** Conditional update; returns the updated record, or undefined if the build is missing or a precondition failed. */
+  update(id: string, patch: BuildPatch, precondition?: BuildPrecondition): Promise<BuildRecord | undefined>;
+  /**
+   * Atomically takes the next pending build (highest priority, then lowest seq), marks it running,
+   * sets the lease and increments attempts. Undefined when nothing is pending.
+   */
+  claimNext(owner: string, leaseMs: number, now: number): Promise<BuildRecord | undefined>;
+  /** Extends the lease if `owner` still holds it and the build is running; false otherwise. */
+  renewLease(id: string, owner: string, leaseMs: number, now: number): Promise<boolean>;
+  /** Running builds whose lease expired before `now`, or whose owner matches `ownerPrefix` but is not `exceptOwner`. */
+  listOrphaned(now: number, ownerPrefix: string, exceptOwner: string): Promise<BuildRecord[]>;
+  /** Terminal builds finished before `before`, oldest first. */
+  listFinishedBefore(before: number, limit: number): Promise<BuildRecord[]>;
+  /** Newest succeeded build per service (null service counts as its own group). */
+  newestSucceededPerService(): Promise<BuildRecord[]>;
+  /** Deletes builds with their steps and logs; returns how many were deleted. */
+  delete(ids: readonly string[]): Promise<number>;
+  countByStatus(status: BuildStatus): Promise<number>;
+  aggregate(query: StatsQuery): Promise<BuildAggregate>;
+}
+
+export interface StepRepo {
+  start(buildId: string, name: string, now: number): Promise<void>;
+  finish(
+    buildId: string,
+    name: string,
+    status: BuildStep['status'],
+    now: number,
+    detail?: string,
+  ): Promise<void>;
+  list(buildId: string): Promise<BuildStep[]>;
+}
+
+export type LogStream = 'stdout' | 'stderr' | 'build' | 'kiln';
+
+export interface LogLineInput {
+  ts: number;
+  stream: LogStream;
+  text: string;
+}
+
+export interface LogLine extends LogLineInput {
+  /** Increasing within a build; gaps appear where lines were dropped by the cap. */
+  seq: number;
+}
+
+export interface LogRepo {
+  /**
+   * Appends lines durably (committed before the promise resolves). When the build's stored log
+   * exceeds `capBytes`, keeps the first half and the newest lines, with one marker line (stream
+   * `kiln`) between them that says how many lines and bytes were dropped.
+   */
+  append(buildId: string, lines: readonly LogLineInput[], capBytes: number): Promise<void>;
+  /** Lines with seq > afterSeq, in order, at most `limit`. */
+  read(buildId: string, afterSeq: number, limit: number): Promise<LogLine[]>;
+  /** The last `count` lines, in order. */
+  tail(buildId: string, count: number): Promise<LogLine[]>;
+}
+
+export interface TokenRecord {
+  id: string;
+  /** SHA-256 hex of the secret; the secret itself is never stored. */
+  secretHash: string;
+  /** `admin` for server-wide tokens; caches add `pull` and `push` later. */
+  perm: 'admin' | 'push' | 'pull';
+  /** Null for server-wide tokens. */
+  scope: string | null;
+  description: string;
+  createdAt: number;
+  expiresAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface TokenRepo {
+  insert(token: TokenRecord): Promise<void>;
+  findBySecretHash(secretHash: string): Promise<TokenRecord | undefined>;
+  revoke(id: string, now: number): Promise<boolean>;
+  list(): Promise<TokenRecord[]>;
+}
+
+export interface SettingsRepo {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string): Promise<void>;
+}
+
+export interface Store {
+  readonly builds: BuildRepo;
+  readonly steps: StepRepo;
+  readonly logs: LogRepo;
+  readonly tokens: TokenRepo;
+  readonly settings: SettingsRepo;
+  /** Applies pending numbered migrations; idempotent. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,1 @@
+export { createWorkerPool, type WorkerPool, type WorkerPoolOptions, type Job } from './worker-pool.js';

@@ -1,0 +1,52 @@
+/**
+ * The Nix runner: evaluates users' expressions (through kiln's wrapper) and builds them with the
+ * real Nix, turning `--log-format internal-json` into typed events and outcomes.
+ */
+export {
+  NixRunner,
+  type NixRunnerOptions,
+  type InstantiateOptions,
+  type RealiseOptions,
+  type LogLineStream,
+} from './runner.js';
+export {
+  type RealiseResult,
+  type RealiseFailure,
+  FAILURE_REASONS,
+  classifyFailure,
+  LogTail,
+} from './outcome.js';
+export {
+  createInternalJsonParser,
+  topLevelIntegerText,
+  ActivityType,
+  ResultType,
+  type InternalJsonParser,
+  type NixEvent,
+  type NixEventType,
+} from './internal-json.js';
+export { stripAnsi } from './ansi.js';
+export {
+  buildEnv,
+  commonOptions,
+  instantiateArgs,
+  parseArgs,
+  pathInfoArgs,
+  realiseArgs,
+  versionArgs,
+  type BuildEnvOptions,
+  type InstantiateArgsOptions,
+  type NixInvocation,
+  type NixSettings,
+  type RealiseArgsOptions,
+} from './args.js';
+export {
+  RESERVED_ENV_NAMES,
+  WRAPPER_ARGS_FILE,
+  WRAPPER_FILE,
+  splitAttrPath,
+  wrapperArgsJson,
+  wrapperSource,
+  type WrapperArgs,
+} from './wrapper.js';
+export { sumClosureNarSize } from './path-info.js';

@@ -1,0 +1,409 @@
+import { mkdtemp, mkdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { KilnError } from '../../errors/index.js';
+import { runSupervised, type SupervisedResult } from '../../process/index.js';
+import {
+  buildEnv,
+  instantiateArgs,
+  parseArgs,
+  pathInfoArgs,
+  realiseArgs,
+  versionArgs,
+  type NixInvocation,
+  type NixSettings,
+} from './args.js';
+import { callNix, failureText, isShowTraceHint, spawnFailure, type NixCallResult } from './exec.js';
+import { createInternalJsonParser, type NixEvent } from './internal-json.js';
+import { LogTail, classifyFailure, type RealiseResult } from './outcome.js';
+import { sumClosureNarSize } from './path-info.js';
+import {
+  RESERVED_ENV_NAMES,
+  WRAPPER_ARGS_FILE,
+  WRAPPER_FILE,
+  splitAttrPath,
+  wrapperArgsJson,
+  wrapperSource,
+} from './wrapper.js';
+
+export interface NixRunnerOptions {
+  /** Directory holding nix, nix-store and nix-instantiate. */
+  binDir: string;
+  sandbox: boolean;
+  sandboxShell: string;
+  extraPlatforms: readonly string[];
+  /** NIX_PATH for evaluations; empty leaves it unset. */
+  nixPath?: string;
+  cores: number;
+  maxJobs: number;
+  /** Binary caches (default none: everything is built locally). */
+  substituters?: readonly string[];
+  /** HOME of Nix processes (its caches live there); default the current user's home. */
+  home?: string;
+  /** SIGTERM → SIGKILL grace when a build is cancelled or times out (default 2000 ms). */
+  killGraceMs?: number;
+  /**
+   * Added to our wall-clock limit so that, when a single derivation hits the limit, Nix's own
+   * `--timeout` (which names the derivation) normally fires first; ours stays the backstop for
+   * the total time of multi-derivation builds (default 1000 ms).
+   */
+  wallClockSlackMs?: number;
+  /** Limit for parse checks and evaluations (default 10 minutes). */
+  evalTimeoutMs?: number;
+}
+
+export type LogLineStream = 'stdout' | 'stderr' | 'build';
+
+export interface InstantiateOptions {
+  /** The user's expression (absolute, or relative to the current directory). */
+  file: string;
+  /** Attribute path to select, in `-A` syntax (`a.b.0`). */
+  attr?: string | undefined;
+  /** Evaluation platform (`--option system`); `builtins.currentSystem` follows it. */
+  system?: string | undefined;
+  /** Variables injected into every top-level derivation. */
+  env: Readonly<Record<string, string>>;
+  /** Where the wrapper and its arguments are written. */
+  workDir: string;
+  signal?: AbortSignal | undefined;
+  /** Warnings and `builtins.trace` output of the evaluation. */
+  onLine?: ((stream: LogLineStream, text: string) => void) | undefined;
+}
+
+export interface RealiseOptions {
+  drvPaths: readonly string[];
+  /** GC roots are created as PREFIX, PREFIX-2, …; the parent directory is created if needed. */
+  gcRootPrefix?: string | undefined;
+  /** Total time budget, also passed to Nix as its per-derivation `--timeout`; 0 = none. */
+  timeoutSeconds: number;
+  /** Nix's `--max-silent-time`; 0 = none. */
+  maxSilentSeconds: number;
+  signal?: AbortSignal | undefined;
+  onEvent?: ((event: NixEvent) => void) | undefined;
+  /** Human-readable lines: builder output as `build`, Nix's messages and stray stderr as `stderr`. */
+  onLine?: ((stream: LogLineStream, text: string) => void) | undefined;
+  /** The nix-store pid and its /proc start time (field 22; '' if unreadable), for crash recovery. */
+  onSpawn?: ((pid: number, startTime: string) => void) | undefined;
+}
+
+export type { RealiseResult } from './outcome.js';
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const ADD_ROOT_WARNING = /you did not specify '--add-root'/;
+/** path-info prints the whole closure as one JSON line; allow it to be large. */
+const PATH_INFO_MAX_LINE = 256 * 1024 * 1024;
+/** Nix's log lines can be long (a builder printing a huge line); cut them at 4 MiB. */
+const REALISE_MAX_LINE = 4 * 1024 * 1024;
+
+/** Runs the real Nix (nix-instantiate, nix-store, nix) with kiln's settings on every call. */
+export class NixRunner {
+  readonly #binDir: string;
+  readonly #settings: NixSettings;
+  readonly #env: Record<string, string>;
+  readonly #killGraceMs: number;
+  readonly #wallClockSlackMs: number;
+  readonly #evalTimeoutMs: number;
+
+  constructor(options: NixRunnerOptions) {
+    this.#binDir = options.binDir;
+    this.#settings = {
+      sandbox: options.sandbox,
+      sandboxShell: options.sandboxShell,
+      extraPlatforms: [...options.extraPlatforms],
+      cores: options.cores,
+      maxJobs: options.maxJobs,
+      substituters: [...(options.substituters ?? [])],
+    };
+    // Validate the settings now rather than on the first build.
+    parseArgs(this.#binDir, this.#settings, '/dev/null');
+    this.#env = buildEnv({
+      binDir: options.binDir,
+      home: options.home ?? homedir(),
+      nixPath: options.nixPath,
+    });
+    this.#killGraceMs = options.killGraceMs ?? 2000;
+    this.#wallClockSlackMs = options.wallClockSlackMs ?? 1000;
+    this.#evalTimeoutMs = options.evalTimeoutMs ?? 10 * 60 * 1000;
+  }
+
+  /** Whether builds here run in the sandbox (after `auto` was resolved). */
+  get sandbox(): boolean {
+    return this.#settings.sandbox;
+  }
+
+  /** Syntax check without evaluation; throws KILN_ERR_EXPR_PARSE with Nix's message. */
+  async parseCheck(file: string, signal?: AbortSignal): Promise<void> {
+    const path = resolve(file);
+    await requireFile(path);
+    const call = await this.#call(parseArgs(this.#binDir, this.#settings, path), signal);
+    if (call.process.exitCode === 0) return;
+    throw new KilnError(
+      'KILN_ERR_EXPR_PARSE',
+      failureText(call, 'nix-instantiate --parse'),
+      positionOf(call),
+    );
+  }
+
+  /** Evaluates the user's file through kiln's wrapper and returns the .drv paths (maybe `drv!output`). */
+  async instantiate(opts: InstantiateOptions): Promise<string[]> {
+    const file = resolve(opts.file);
+    validateEnv(opts.env);
+    let attrPath: string[];
+    try {
+      attrPath = splitAttrPath(opts.attr);
+    } catch (error) {
+      throw new KilnError('KILN_ERR_VALIDATION', (error as Error).message, { attr: opts.attr });
+    }
+    await requireFile(file);
+    const workDir = resolve(opts.workDir);
+    await mkdir(workDir, { recursive: true });
+    await writeFile(
+      join(workDir, WRAPPER_ARGS_FILE),
+      wrapperArgsJson({ file, attrPath, env: { ...opts.env } }),
+    );
+    const wrapper = join(workDir, WRAPPER_FILE);
+    await writeFile(wrapper, wrapperSource());
+
+    const invocation = instantiateArgs(this.#binDir, this.#settings, { file: wrapper, system: opts.system });
+    const call = await this.#call(invocation, opts.signal, (text) => {
+      // Eval has no root to add: the build that follows creates the roots that matter.
+      if (!ADD_ROOT_WARNING.test(text)) opts.onLine?.('stderr', text);
+    });
+    if (call.process.timedOut) {
+      throw new KilnError(
+        'KILN_ERR_EXPR_EVAL',
+        `evaluation took longer than ${this.#evalTimeoutMs / 1000} seconds`,
+      );
+    }
+    if (call.process.exitCode !== 0) {
+      throw new KilnError('KILN_ERR_EXPR_EVAL', failureText(call, 'nix-instantiate'), positionOf(call));
+    }
+    const drvPaths = call.stdout.map((l) => l.trim()).filter((l) => l !== '');
+    if (drvPaths.length === 0) {
+      throw new KilnError('KILN_ERR_EXPR_EVAL', 'the expression does not contain any derivation');
+    }
+    return drvPaths;
+  }
+
+  /** Builds the derivations. Build problems are results, not exceptions; only a Nix that cannot start throws. */
+  async realise(opts: RealiseOptions): Promise<RealiseResult> {
+    if (opts.gcRootPrefix) await mkdir(dirname(opts.gcRootPrefix), { recursive: true });
+    const invocation = realiseArgs(this.#binDir, this.#settings, {
+      drvPaths: opts.drvPaths,
+      gcRoot: opts.gcRootPrefix,
+      timeoutSeconds: opts.timeoutSeconds,
+      maxSilentSeconds: opts.maxSilentSeconds,
+    });
+    const parser = createInternalJsonParser();
+    const tail = new LogTail();
+    const errors: string[] = [];
+    const rawTail: string[] = [];
+    const stdout: string[] = [];
+    const onLine = opts.onLine ?? (() => undefined);
+
+    const onStderrLine = (line: string): void => {
+      for (const event of parser.push(line)) {
+        opts.onEvent?.(event);
+        switch (event.type) {
+          case 'log-line':
+            tail.add(event.drvPath, event.text);
+            onLine('build', event.text);
+            break;
+          case 'message':
+            onLine('stderr', event.text);
+            break;
+          case 'error':
+            if (isShowTraceHint(event)) break;
+            errors.push(event.text);
+            onLine('stderr', `error: ${event.detail}`);
+            break;
+          case 'raw':
+            if (event.text.trim() === '') break;
+            rawTail.push(event.text);
+            if (rawTail.length > 10) rawTail.shift();
+            onLine('stderr', event.text);
+            break;
+          default:
+            break;
+        }
+      }
+    };
+
+    let proc: SupervisedResult;
+    try {
+      proc = await runSupervised({
+        command: invocation.command,
+        args: invocation.args,
+        env: this.#env,
+        signal: opts.signal,
+        timeoutMs: opts.timeoutSeconds > 0 ? opts.timeoutSeconds * 1000 + this.#wallClockSlackMs : undefined,
+        killGraceMs: this.#killGraceMs,
+        maxLineChars: REALISE_MAX_LINE,
+        onStdoutLine: (line) => {
+          stdout.push(line);
+          onLine('stdout', line);
+        },
+        onStderrLine,
+        onSpawn: (pid, startTime) => opts.onSpawn?.(pid, startTime ?? ''),
+      });
+    } catch (error) {
+      if (error instanceof KilnError) throw error;
+      // A throwing callback is the caller's bug and surfaces as-is; a spawn failure is a Nix problem.
+      if (isSpawnError(error)) throw spawnFailure(invocation, error);
+      throw error;
+    }
+
+    if (proc.exitCode === 0 && !proc.aborted && !proc.timedOut) {
+      return {
+        status: 'succeeded',
+        outputs: opts.gcRootPrefix ? await followRoots(stdout) : nonEmpty(stdout),
+      };
+    }
+    return classifyFailure({
+      exitCode: proc.exitCode,
+      wallClockTimedOut: proc.timedOut,
+      aborted: proc.aborted,
+      timeoutSeconds: opts.timeoutSeconds,
+      errors,
+      rawTail,
+      tail,
+    });
+  }
+
+  /** Bytes of the closure of all the paths together, each store path counted once (NAR sizes). */
+  async closureSize(paths: readonly string[], signal?: AbortSignal): Promise<number> {
+    if (paths.length === 0) return 0;
+    const call = await this.#call(pathInfoArgs(this.#binDir, this.#settings, paths), signal, undefined, {
+      collectStdout: true,
+      maxLineChars: PATH_INFO_MAX_LINE,
+    });
+    if (call.process.exitCode !== 0) {
+      throw new KilnError('KILN_ERR_NIX', `nix path-info failed: ${failureText(call, 'nix path-info')}`);
+    }
+    try {
+      return sumClosureNarSize(call.stdout.join('\n'));
+    } catch (error) {
+      throw new KilnError(
+        'KILN_ERR_NIX',
+        `unexpected output from nix path-info: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /** The Nix version, e.g. "2.8.0". */
+  async version(signal?: AbortSignal): Promise<string> {
+    const invocation = versionArgs(this.#binDir);
+    const call = await this.#call(invocation, signal, undefined, { collectStdout: true });
+    const text = call.stdout.join(' ');
+    const match = /(\d+\.\d+(?:\.\d+)?\S*)\s*$/.exec(text.trim());
+    if (call.process.exitCode !== 0 || !match?.[1]) {
+      throw new KilnError(
+        'KILN_ERR_NIX',
+        `cannot determine the Nix version: ${failureText(call, 'nix-store')}`,
+      );
+    }
+    return match[1];
+  }
+
+  /**
+   * Whether sandboxed builds work on this machine: builds a tiny derivation (with a nonce, so it
+   * really builds) with the sandbox forced on and no fallback. Used to resolve `sandbox: auto`.
+   */
+  static async probeSandbox(opts: {
+    binDir: string;
+    sandboxShell: string;
+    home?: string;
+    signal?: AbortSignal;
+  }): Promise<boolean> {
+    const dir = await mkdtemp(join(tmpdir(), 'kiln-sandbox-probe-'));
+    try {
+      const runner = new NixRunner({ ...opts, sandbox: true, extraPlatforms: [], cores: 1, maxJobs: 1 });
+      const file = join(dir, 'probe.nix');
+      const nonce = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+      await writeFile(
+        file,
+        `derivation { name = "kiln-sandbox-probe"; system = builtins.currentSystem; builder = "/bin/sh"; ` +
+          `args = [ "-c" "echo ok > $out" ]; nonce = ${JSON.stringify(nonce)}; }\n`,
+      );
+      const drvPaths = await runner.instantiate({ file, env: {}, workDir: dir, signal: opts.signal });
+      const result = await runner.realise({
+        drvPaths,
+        timeoutSeconds: 60,
+        maxSilentSeconds: 0,
+        signal: opts.signal,
+      });
+      return result.status === 'succeeded';
+    } catch {
+      return false;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  #call(
+    invocation: NixInvocation,
+    signal: AbortSignal | undefined,
+    onMessage?: (text: string) => void,
+    extra: { collectStdout?: boolean; maxLineChars?: number } = { collectStdout: true },
+  ): Promise<NixCallResult> {
+    return callNix(invocation, {
+      env: this.#env,
+      signal,
+      timeoutMs: this.#evalTimeoutMs,
+      // These commands start no builders of their own (barring import-from-derivation, which the
+      // descendant sweep still covers), so there is little to wait for after SIGTERM.
+      killGraceMs: Math.min(this.#killGraceMs, 500),
+      onMessage,
+      ...extra,
+    }).then((call) => {
+      // An aborted call is not a Nix failure: surface the caller's reason, as fetch() does.
+      if (call.process.aborted) signal?.throwIfAborted();
+      return call;
+    });
+  }
+}
+
+function validateEnv(env: Readonly<Record<string, string>>): void {
+  for (const [name, value] of Object.entries(env)) {
+    if (!ENV_NAME.test(name) || RESERVED_ENV_NAMES.includes(name)) {
+      throw new KilnError('KILN_ERR_ENV_NAME', `'${name}' cannot be used as an environment variable name`, {
+        name,
+      });
+    }
+    if (typeof value !== 'string') {
+      throw new KilnError('KILN_ERR_VALIDATION', `the value of '${name}' must be a string`, { name });
+    }
+  }
+}
+
+async function requireFile(path: string): Promise<void> {
+  try {
+    if ((await stat(path)).isFile()) return;
+  } catch {
+    // Reported below, the same way as a directory.
+  }
+  throw new KilnError('KILN_ERR_FILE_NOT_FOUND', `no such file: ${path}`, { file: path });
+}
+
+/** Source position of the first error, when Nix gave one. */
+function positionOf(call: NixCallResult): Record<string, unknown> {
+  const first = call.errors[0];
+  if (!first) return { exitCode: call.process.exitCode };
+  return { exitCode: call.process.exitCode, file: first.file, line: first.line, column: first.column };
+}
+
+function nonEmpty(lines: readonly string[]): string[] {
+  return lines.map((l) => l.trim()).filter((l) => l !== '');
+}
+
+/**
+ * With --add-root, nix-store prints the root links instead of the store paths; follow them (only
+ * then: an output may itself be a symlink, which must not be followed).
+ */
+async function followRoots(lines: readonly string[]): Promise<string[]> {
+  return Promise.all(nonEmpty(lines).map((root) => readlink(root)));
+}
+
+function isSpawnError(error: unknown): boolean {
+  return error instanceof Error && 'syscall' in error && String(error.syscall).startsWith('spawn');
+}

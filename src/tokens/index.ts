@@ -1,0 +1,1 @@
+export { hashSecret, newSecret, verifyToken, ensureAdminToken } from './tokens.js';

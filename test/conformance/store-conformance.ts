@@ -1,0 +1,35 @@
+import { describe } from 'node:test';
+import { buildRecordTests } from './builds.js';
+import { claimTests } from './claims.js';
+import { storeTestWith } from './harness.js';
+import type { OpenStore } from './harness.js';
+import { lifecycleTests } from './lifecycle.js';
+import { logCapTests } from './log-cap.js';
+import { logTests } from './logs.js';
+import { maintenanceTests } from './maintenance.js';
+import { statsTests } from './stats.js';
+import { stepTests } from './steps.js';
+import { tokenAndSettingsTests } from './tokens-settings.js';
+
+export type { OpenStore } from './harness.js';
+
+/**
+ * Registers the tests every Store backend must pass. `openStore(t)` opens a store; calls with the
+ * same test context must reach the same database and a new context a fresh one. The suite migrates
+ * each store it opens and closes it at the end of the test (close() must tolerate a second call,
+ * since some tests close a store themselves).
+ */
+export function runStoreConformance(backendName: string, openStore: OpenStore): void {
+  const storeTest = storeTestWith(openStore);
+  void describe(`Store conformance: ${backendName}`, () => {
+    buildRecordTests(storeTest);
+    claimTests(storeTest);
+    maintenanceTests(storeTest);
+    statsTests(storeTest);
+    stepTests(storeTest);
+    logTests(storeTest);
+    logCapTests(storeTest);
+    tokenAndSettingsTests(storeTest);
+    lifecycleTests(storeTest);
+  });
+}

@@ -1,0 +1,46 @@
+import type { TestContext } from 'node:test';
+import { buildApiServer } from '../../src/api/index.js';
+import { createKiln, type CreateKilnOptions, type Kiln } from '../../src/main/index.js';
+import { ensureAdminToken, verifyToken } from '../../src/tokens/index.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { tempDir } from './tmp.js';
+
+export interface TestApp {
+  kiln: Kiln;
+  app: FastifyInstance;
+  token: string;
+  auth: { authorization: string };
+  dataDir: string;
+}
+
+/** A real kiln core (SQLite, real Nix, workers) behind the real Fastify app, for inject() tests. */
+export async function startTestApp(
+  t: TestContext,
+  config: Omit<CreateKilnOptions, 'dataDir'> = {},
+): Promise<TestApp> {
+  const dataDir = tempDir(t, 'kiln-api-');
+  const kiln = await createKiln({
+    ...config,
+    dataDir,
+    queue: { pollMs: 100, heartbeatMs: 500, ...config.queue },
+  });
+  const tokenPath = join(dataDir, 'admin.token');
+  await ensureAdminToken(kiln.store.tokens, tokenPath, Date.now());
+  const app = await buildApiServer({
+    builds: kiln.builds,
+    events: kiln.events,
+    statistics: (query) => kiln.statistics(query),
+    cleanup: (ms, dryRun) => kiln.cleanup(ms, dryRun),
+    authenticate: (secret) => verifyToken(kiln.store.tokens, secret, Date.now()),
+    bodyLimitBytes: kiln.config.api.bodyLimitBytes,
+    logPollMs: 100,
+  });
+  t.after(async () => {
+    await app.close();
+    await kiln.close();
+  });
+  const token = readFileSync(tokenPath, 'utf8').trim();
+  return { kiln, app, token, auth: { authorization: `Bearer ${token}` }, dataDir };
+}

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { TestContext } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { openSqliteStore } from '../../../src/persistence/index.js';
+import type { Store } from '../../../src/persistence/index.js';
+import { runStoreConformance } from '../../conformance/store-conformance.js';
+import { newBuild } from '../../conformance/harness.js';
+import { tempDir } from '../../helpers/tmp.js';
+import type { WorkerTask, WorkerResult } from './sqlite-worker.js';
+
+/** One database file per test context, so that stores opened in one test share it. */
+const databases = new WeakMap<TestContext, string>();
+
+function databaseFor(t: TestContext): string {
+  let path = databases.get(t);
+  if (!path) {
+    path = join(tempDir(t, 'kiln-sqlite-'), 'kiln.db');
+    databases.set(t, path);
+  }
+  return path;
+}
+
+runStoreConformance('sqlite', (t) => Promise.resolve(openSqliteStore(databaseFor(t))));
+
+/** A migrated store closed at the end of the test body (before tempDir's cleanup runs). */
+async function withStore(t: TestContext, body: (store: Store, path: string) => Promise<void>): Promise<void> {
+  const path = databaseFor(t);
+  const store = openSqliteStore(path);
+  try {
+    await store.migrate();
+    await body(store, path);
+  } finally {
+    await store.close();
+  }
+}
+
+function runWorker(task: WorkerTask): Promise<WorkerResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./sqlite-worker.js', import.meta.url), { workerData: task });
+    worker.once('message', (result: WorkerResult) => resolve(result));
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`worker exited with ${code}`));
+    });
+  });
+}
+
+void describe('sqlite store specifics', () => {
+  void it('configures WAL and records each migration once', async (t) => {
+    await withStore(t, async (store, path) => {
+      await store.migrate();
+      const db = new Database(path, { readonly: true });
+      try {
+        assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+        const migrations = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
+        assert.deepEqual(migrations, [{ version: 1, name: '001_init.sql' }]);
+      } finally {
+        db.close();
+      }
+    });
+  });
+
+  void it('claims from several processes-worth of connections never overlap', async (t) => {
+    await withStore(t, async (store, path) => {
+      const total = 200;
+      const inserted: string[] = [];
+      for (let i = 0; i < total; i++) inserted.push((await store.builds.insert(newBuild({ priority: i % 4 }))).id);
+      const results = await Promise.all(
+        Array.from({ length: 4 }, (_, worker) => runWorker({ kind: 'claim', path, owner: `worker-${worker}` })),
+      );
+      const claimed = results.flatMap((result) => result.claimedIds);
+      assert.equal(claimed.length, total);
+      assert.equal(new Set(claimed).size, total, 'no build claimed twice');
+      assert.deepEqual([...claimed].sort(), [...inserted].sort());
+      assert.equal(await store.builds.countByStatus('pending'), 0);
+    });
+  });
+
+  void it('concurrent appends from several connections keep the log capped and consistent', async (t) => {
+    await withStore(t, async (store, path) => {
+      const build = await store.builds.insert(newBuild());
+      const cap = 4000;
+      const workers = 4;
+      const batches = 50;
+      const batchSize = 20;
+      await Promise.all(
+        Array.from({ length: workers }, (_, worker) =>
+          runWorker({ kind: 'append', path, buildId: build.id, worker, batches, batchSize, cap }),
+        ),
+      );
+      const stored = await store.logs.read(build.id, 0, 1_000_000);
+      const markers = stored.filter((line) => line.stream === 'kiln');
+      assert.equal(markers.length, 1);
+      const kept = stored.filter((line) => line.stream !== 'kiln');
+      const keptBytes = kept.reduce((sum, line) => sum + Buffer.byteLength(line.text), 0);
+      assert.ok(keptBytes <= cap, `${keptBytes} bytes kept`);
+      const counts = /(\d+) lines? \((\d+) bytes?\)/.exec(markers[0]?.text ?? '');
+      assert.ok(counts);
+      const appendedLines = workers * batches * batchSize;
+      assert.equal(Number(counts[1]) + kept.length, appendedLines, 'every line is kept or counted as dropped');
+      for (let i = 1; i < stored.length; i++) assert.ok((stored[i - 1]?.seq ?? 0) < (stored[i]?.seq ?? 0));
+    });
+  });
+});
