@@ -58,13 +58,20 @@ export class BuildService {
         await mkdir(dir, { recursive: true });
         const file = join(dir, 'default.nix');
         await writeFile(file, valid.source.expression, { mode: 0o600 });
-        if (prepared.length === 1) await runner.parseCheck(file);
-        const drvPaths = await runner.instantiate({
+        const evaluation = runner.instantiate({
           file,
           system: system ?? undefined,
           env: valid.env ?? {},
           workDir: dir,
         });
+        if (prepared.length === 1) {
+          // Parse and evaluation run side by side to save a round trip; a syntax error still
+          // wins, so the user gets the precise parse message rather than an evaluation failure.
+          const [parsed, evaluated] = await Promise.allSettled([runner.parseCheck(file), evaluation]);
+          if (parsed.status === 'rejected') throw parsed.reason;
+          if (evaluated.status === 'rejected') throw evaluated.reason;
+        }
+        const drvPaths = await evaluation;
         if (drvPaths.length === 0) {
           throw new KilnError(
             'KILN_ERR_EXPR_EVAL',

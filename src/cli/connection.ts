@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { clientEnv } from '../config/index.js';
+import { clientEnv } from '../config/client-env.js';
 import { KilnError } from '../errors/index.js';
 import type { ClientFlags } from './args/index.js';
 import { validateServerUrl } from './args/common.js';

@@ -1,3 +1,4 @@
+import { processEnv } from '../config/client-env.js';
 import { runCli } from './index.js';
 
 /** Entry point of `./bin/kiln`: wires the real process into runCli and sets the exit code. */
@@ -5,7 +6,7 @@ const args = process.argv.slice(2);
 const code = await runCli(args, {
   stdout: process.stdout,
   stderr: process.stderr,
-  env: process.env,
+  env: processEnv(),
   isTTY: process.stdout.isTTY === true,
   columns: process.stdout.columns,
   cwd: process.cwd(),

@@ -1,2 +1,3 @@
-export { loadConfig, clientEnv } from './load.js';
+export { loadConfig } from './load.js';
+export { clientEnv, processEnv, type Env } from './client-env.js';
 export { ConfigSchema, type KilnConfig, type ConfigInput } from './schema.js';

@@ -87,8 +87,3 @@ export function loadConfig(input: ConfigInput, env: Env = process.env): KilnConf
   }
   return deepFreeze(config);
 }
-
-/** Client-side settings (`--server`, `--token` fall back to these). */
-export function clientEnv(env: Env = process.env): { server: string | undefined; token: string | undefined } {
-  return { server: env['KILN_SERVER'] || undefined, token: env['KILN_TOKEN'] || undefined };
-}

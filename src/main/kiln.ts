@@ -60,6 +60,7 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     nixPath: config.nix.nixPath,
     cores: config.nix.cores,
     maxJobs: Math.max(1, config.builds.concurrency),
+    killGraceMs: config.builds.cancelGraceMs,
   });
   const events = new BuildEvents();
   const clock = (): number => Date.now();

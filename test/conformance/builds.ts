@@ -8,48 +8,56 @@ const INITIAL_PROGRESS = { done: 0, expected: 0, running: 0, failed: 0, phase: n
 
 export function buildRecordTests(storeTest: StoreTest): void {
   void describe('builds: insert and get', () => {
-    storeTest('insert returns the stored record with every field, and get returns the same', async ({ store }) => {
-      const input = newBuild({
-        env: { PATH_EXTRA: '/opt/bin', UNICODE: 'héllo wörld ✓', QUOTES: `"'\\` },
-        labels: { team: 'core', 'app.kubernetes.io/name': 'kiln' },
-        priority: 7,
-        timeoutSeconds: 120,
-        maxSilentSeconds: 30,
-        drvPaths: ['/nix/store/a-one.drv', '/nix/store/b-two.drv'],
-        createdAt: 1_234_567,
-      });
-      const inserted = await store.builds.insert(input);
-      const expected: Omit<BuildRecord, 'seq'> = {
-        ...input,
-        status: 'pending',
-        outputs: [],
-        artifactSize: null,
-        exitCode: null,
-        error: null,
-        reason: null,
-        progress: INITIAL_PROGRESS,
-        startedAt: null,
-        finishedAt: null,
-        durationMs: null,
-        cancelRequestedAt: null,
-        attempts: 0,
-        leaseOwner: null,
-        leaseExpiresAt: null,
-        runnerPid: null,
-        runnerStartTime: null,
-      };
-      const { seq, ...rest } = inserted;
-      assert.equal(typeof seq, 'number');
-      assert.ok(Number.isInteger(seq) && seq > 0, `seq ${seq} is a positive integer`);
-      assert.deepEqual(rest, expected);
-      assert.deepEqual(await store.builds.get(input.id), inserted);
-    });
+    storeTest(
+      'insert returns the stored record with every field, and get returns the same',
+      async ({ store }) => {
+        const input = newBuild({
+          env: { PATH_EXTRA: '/opt/bin', UNICODE: 'héllo wörld ✓', QUOTES: `"'\\` },
+          labels: { team: 'core', 'app.kubernetes.io/name': 'kiln' },
+          priority: 7,
+          timeoutSeconds: 120,
+          maxSilentSeconds: 30,
+          drvPaths: ['/nix/store/a-one.drv', '/nix/store/b-two.drv'],
+          createdAt: 1_234_567,
+        });
+        const inserted = await store.builds.insert(input);
+        const expected: Omit<BuildRecord, 'seq'> = {
+          ...input,
+          status: 'pending',
+          outputs: [],
+          artifactSize: null,
+          exitCode: null,
+          error: null,
+          reason: null,
+          progress: INITIAL_PROGRESS,
+          startedAt: null,
+          finishedAt: null,
+          durationMs: null,
+          cancelRequestedAt: null,
+          attempts: 0,
+          leaseOwner: null,
+          leaseExpiresAt: null,
+          runnerPid: null,
+          runnerStartTime: null,
+        };
+        const { seq, ...rest } = inserted;
+        assert.equal(typeof seq, 'number');
+        assert.ok(Number.isInteger(seq) && seq > 0, `seq ${seq} is a positive integer`);
+        assert.deepEqual(rest, expected);
+        assert.deepEqual(await store.builds.get(input.id), inserted);
+      },
+    );
 
     storeTest('every kind of source round-trips, with and without optional fields', async ({ store }) => {
       const sources: BuildSource[] = [
         { kind: 'expr', expression: 'let x = "ü"; in x', fileName: 'flake.nix' },
         { kind: 'expr', expression: '1 + 1' },
-        { kind: 'git', url: 'https://example.org/repo.git', ref: 'refs/heads/main', attr: 'packages.x86_64-linux.default' },
+        {
+          kind: 'git',
+          url: 'https://example.org/repo.git',
+          ref: 'refs/heads/main',
+          attr: 'packages.x86_64-linux.default',
+        },
         { kind: 'git', url: 'git@example.org:repo.git' },
         { kind: 'template', name: 'node-app', values: { version: '20', name: 'api' } },
         { kind: 'template', name: 'empty', values: {} },
@@ -109,7 +117,14 @@ export function buildRecordTests(storeTest: StoreTest): void {
       exitCode: 0,
       error: 'no error, really',
       reason: 'interrupted',
-      progress: { done: 3, expected: 4, running: 1, failed: 0, phase: 'buildPhase', activeDrv: '/nix/store/y.drv' },
+      progress: {
+        done: 3,
+        expected: 4,
+        running: 1,
+        failed: 0,
+        phase: 'buildPhase',
+        activeDrv: '/nix/store/y.drv',
+      },
       startedAt: 1000,
       finishedAt: 2500,
       durationMs: 1500,
@@ -192,10 +207,19 @@ export function buildRecordTests(storeTest: StoreTest): void {
       const inserted = await store.builds.insert(newBuild());
       await store.builds.update(inserted.id, { status: 'running', leaseOwner: 'w1' });
       const patch: BuildPatch = { status: 'succeeded' };
-      assert.equal(await store.builds.update(inserted.id, patch, { status: ['pending'], leaseOwner: 'w1' }), undefined);
-      assert.equal(await store.builds.update(inserted.id, patch, { status: ['running'], leaseOwner: 'w2' }), undefined);
+      assert.equal(
+        await store.builds.update(inserted.id, patch, { status: ['pending'], leaseOwner: 'w1' }),
+        undefined,
+      );
+      assert.equal(
+        await store.builds.update(inserted.id, patch, { status: ['running'], leaseOwner: 'w2' }),
+        undefined,
+      );
       assert.equal((await store.builds.get(inserted.id))?.status, 'running');
-      const accepted = await store.builds.update(inserted.id, patch, { status: ['running'], leaseOwner: 'w1' });
+      const accepted = await store.builds.update(inserted.id, patch, {
+        status: ['running'],
+        leaseOwner: 'w1',
+      });
       assert.equal(accepted?.status, 'succeeded');
     });
 
@@ -241,7 +265,10 @@ export function buildRecordTests(storeTest: StoreTest): void {
       await store.builds.update(c.id, { status: 'failed' });
       await store.builds.update(d.id, { status: 'running' });
       assert.deepEqual(ids(await store.builds.list({ status: ['running'], limit: 10 })), [d.id, b.id]);
-      assert.deepEqual(ids(await store.builds.list({ status: ['pending', 'failed'], limit: 10 })), [c.id, a.id]);
+      assert.deepEqual(ids(await store.builds.list({ status: ['pending', 'failed'], limit: 10 })), [
+        c.id,
+        a.id,
+      ]);
       assert.deepEqual(await store.builds.list({ status: ['succeeded'], limit: 10 }), []);
       assert.deepEqual(await store.builds.list({ status: [], limit: 10 }), []);
     });
@@ -258,29 +285,35 @@ export function buildRecordTests(storeTest: StoreTest): void {
       assert.deepEqual(ids(await store.builds.list({ serviceId: 's1', limit: 10 })), [c.id, a.id]);
       assert.deepEqual(ids(await store.builds.list({ groupId: 'g1', limit: 10 })), [b.id, a.id]);
       assert.deepEqual(ids(await store.builds.list({ serviceId: 's1', groupId: 'g1', limit: 10 })), [a.id]);
-      assert.deepEqual(
-        ids(await store.builds.list({ serviceId: 's1', status: ['succeeded'], limit: 10 })),
-        [c.id],
-      );
+      assert.deepEqual(ids(await store.builds.list({ serviceId: 's1', status: ['succeeded'], limit: 10 })), [
+        c.id,
+      ]);
       assert.deepEqual(await store.builds.list({ serviceId: 'nobody', limit: 10 }), []);
     });
 
-    storeTest('beforeSeq pages through everything newest first, without gaps or repeats', async ({ store }) => {
-      const records = await insertBuilds(
-        store,
-        Array.from({ length: 11 }, () => newBuild()),
-      );
-      const seen: string[] = [];
-      let beforeSeq: number | undefined;
-      for (;;) {
-        const page = await store.builds.list({ limit: 3, ...(beforeSeq === undefined ? {} : { beforeSeq }) });
-        if (page.length === 0) break;
-        assert.ok(page.length <= 3);
-        seen.push(...ids(page));
-        beforeSeq = page.at(-1)?.seq;
-      }
-      assert.deepEqual(seen, ids(records).reverse());
-    });
+    storeTest(
+      'beforeSeq pages through everything newest first, without gaps or repeats',
+      async ({ store }) => {
+        const records = await insertBuilds(
+          store,
+          Array.from({ length: 11 }, () => newBuild()),
+        );
+        const seen: string[] = [];
+        let beforeSeq: number | undefined;
+        // Bounded, so that a backend whose cursor does not advance fails instead of hanging.
+        for (let pages = 0; pages < 10; pages++) {
+          const page = await store.builds.list({
+            limit: 3,
+            ...(beforeSeq === undefined ? {} : { beforeSeq }),
+          });
+          if (page.length === 0) break;
+          assert.ok(page.length <= 3);
+          seen.push(...ids(page));
+          beforeSeq = page.at(-1)?.seq;
+        }
+        assert.deepEqual(seen, ids(records).reverse());
+      },
+    );
 
     storeTest('beforeSeq combines with the other filters', async ({ store }) => {
       const records = await insertBuilds(store, [
@@ -291,7 +324,10 @@ export function buildRecordTests(storeTest: StoreTest): void {
       ]);
       const [a, , c, d] = records;
       assert.ok(a && c && d);
-      assert.deepEqual(ids(await store.builds.list({ serviceId: 's1', beforeSeq: d.seq, limit: 10 })), [c.id, a.id]);
+      assert.deepEqual(ids(await store.builds.list({ serviceId: 's1', beforeSeq: d.seq, limit: 10 })), [
+        c.id,
+        a.id,
+      ]);
     });
   });
 }

@@ -28,7 +28,8 @@ export function claimTests(storeTest: StoreTest): void {
       ]);
       const [p0a, p5a, pNeg, p5b, p10, p0b] = ids(records);
       const claimed: (string | undefined)[] = [];
-      for (let i = 0; i < records.length; i++) claimed.push((await store.builds.claimNext('w', LEASE_MS, NOW))?.id);
+      for (let i = 0; i < records.length; i++)
+        claimed.push((await store.builds.claimNext('w', LEASE_MS, NOW))?.id);
       assert.deepEqual(claimed, [p10, p5a, p5b, p0a, p0b, pNeg]);
       assert.equal(await store.builds.claimNext('w', LEASE_MS, NOW), undefined);
     });
@@ -40,19 +41,22 @@ export function claimTests(storeTest: StoreTest): void {
       assert.equal((await store.builds.claimNext('w', LEASE_MS, NOW))?.id, low.id);
     });
 
-    storeTest('marks the build running with the lease, start time and one more attempt', async ({ store }) => {
-      const inserted = await store.builds.insert(newBuild());
-      const claimed = await store.builds.claimNext('host-a:123', LEASE_MS, NOW);
-      assert.deepEqual(claimed, {
-        ...inserted,
-        status: 'running',
-        leaseOwner: 'host-a:123',
-        leaseExpiresAt: NOW + LEASE_MS,
-        startedAt: NOW,
-        attempts: 1,
-      });
-      assert.deepEqual(await store.builds.get(inserted.id), claimed);
-    });
+    storeTest(
+      'marks the build running with the lease, start time and one more attempt',
+      async ({ store }) => {
+        const inserted = await store.builds.insert(newBuild());
+        const claimed = await store.builds.claimNext('host-a:123', LEASE_MS, NOW);
+        assert.deepEqual(claimed, {
+          ...inserted,
+          status: 'running',
+          leaseOwner: 'host-a:123',
+          leaseExpiresAt: NOW + LEASE_MS,
+          startedAt: NOW,
+          attempts: 1,
+        });
+        assert.deepEqual(await store.builds.get(inserted.id), claimed);
+      },
+    );
 
     storeTest('keeps an existing start time when a requeued build is claimed again', async ({ store }) => {
       const inserted = await store.builds.insert(newBuild());
@@ -65,29 +69,36 @@ export function claimTests(storeTest: StoreTest): void {
       assert.equal(again?.leaseExpiresAt, NOW + 5000 + LEASE_MS);
     });
 
-    storeTest('concurrent claims from several stores never hand out a build twice', async ({ store, open }) => {
-      const others = [await open(), await open()];
-      const stores = [store, ...others];
-      const records = await insertBuilds(
-        store,
-        Array.from({ length: 30 }, (_, i) => newBuild({ priority: i % 3 })),
-      );
-      const attempts = Array.from({ length: 60 }, (_, i) => {
-        const claimer = stores[i % stores.length];
-        assert.ok(claimer);
-        return claimer.builds.claimNext(`w${i}`, LEASE_MS, NOW);
-      });
-      const claimed = (await Promise.all(attempts)).filter((build) => build !== undefined);
-      assert.equal(claimed.length, records.length);
-      assert.equal(new Set(ids(claimed)).size, records.length, 'no build claimed twice');
-      assert.deepEqual(sortedIds(claimed), sortedIds(records));
-      for (const build of claimed) {
-        const stored = await store.builds.get(build.id);
-        assert.equal(stored?.status, 'running');
-        assert.equal(stored?.leaseOwner, build.leaseOwner, 'the stored owner is the one that got the build');
-        assert.equal(stored?.attempts, 1);
-      }
-    });
+    storeTest(
+      'concurrent claims from several stores never hand out a build twice',
+      async ({ store, open }) => {
+        const others = [await open(), await open()];
+        const stores = [store, ...others];
+        const records = await insertBuilds(
+          store,
+          Array.from({ length: 30 }, (_, i) => newBuild({ priority: i % 3 })),
+        );
+        const attempts = Array.from({ length: 60 }, (_, i) => {
+          const claimer = stores[i % stores.length];
+          assert.ok(claimer);
+          return claimer.builds.claimNext(`w${i}`, LEASE_MS, NOW);
+        });
+        const claimed = (await Promise.all(attempts)).filter((build) => build !== undefined);
+        assert.equal(claimed.length, records.length);
+        assert.equal(new Set(ids(claimed)).size, records.length, 'no build claimed twice');
+        assert.deepEqual(sortedIds(claimed), sortedIds(records));
+        for (const build of claimed) {
+          const stored = await store.builds.get(build.id);
+          assert.equal(stored?.status, 'running');
+          assert.equal(
+            stored?.leaseOwner,
+            build.leaseOwner,
+            'the stored owner is the one that got the build',
+          );
+          assert.equal(stored?.attempts, 1);
+        }
+      },
+    );
   });
 
   void describe('builds: renewLease', () => {
@@ -152,10 +163,12 @@ export function claimTests(storeTest: StoreTest): void {
         idOf.set(inserted.id, name);
       }
       const orphaned = await store.builds.listOrphaned(NOW, 'host-a:', 'host-a:1');
-      assert.deepEqual(
-        orphaned.map((build) => idOf.get(build.id)).sort(),
-        ['expired', 'expiredSameHost', 'selfExpired', 'siblingProcess'],
-      );
+      assert.deepEqual(orphaned.map((build) => idOf.get(build.id)).sort(), [
+        'expired',
+        'expiredSameHost',
+        'selfExpired',
+        'siblingProcess',
+      ]);
       for (const build of orphaned) assert.equal(build.status, 'running');
     });
 
@@ -163,7 +176,11 @@ export function claimTests(storeTest: StoreTest): void {
       const [percent, plain] = await insertBuilds(store, [newBuild(), newBuild()]);
       assert.ok(percent && plain);
       const future = NOW + 60_000;
-      await store.builds.update(percent.id, { status: 'running', leaseOwner: 'h%_:1', leaseExpiresAt: future });
+      await store.builds.update(percent.id, {
+        status: 'running',
+        leaseOwner: 'h%_:1',
+        leaseExpiresAt: future,
+      });
       await store.builds.update(plain.id, { status: 'running', leaseOwner: 'hxy:1', leaseExpiresAt: future });
       assert.deepEqual(ids(await store.builds.listOrphaned(NOW, 'h%_:', 'h%_:0')), [percent.id]);
     });

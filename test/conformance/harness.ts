@@ -13,7 +13,7 @@ export interface StoreTestContext {
   /** A migrated store on this test's database. */
   store: Store;
   /** Opens (and migrates) another store on the same database. */
-  open(): Promise<Store>;
+  open: () => Promise<Store>;
   t: TestContext;
 }
 

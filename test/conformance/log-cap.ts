@@ -17,7 +17,8 @@ interface ExpectedLog {
 }
 
 const byteLength = (line: LogLineInput): number => Buffer.byteLength(line.text, 'utf8');
-const sumBytes = (lines: readonly LogLineInput[]): number => lines.reduce((sum, line) => sum + byteLength(line), 0);
+const sumBytes = (lines: readonly LogLineInput[]): number =>
+  lines.reduce((sum, line) => sum + byteLength(line), 0);
 
 function expectedLog(all: readonly LogLineInput[], cap: number): ExpectedLog {
   if (sumBytes(all) <= cap) return { head: [...all], dropped: null, tail: [] };
@@ -82,7 +83,10 @@ export async function assertCapped(
     assert.match(marker.text, MARKER);
     const counts = MARKER_COUNTS.exec(marker.text);
     assert.ok(counts, `marker "${marker.text}" gives lines and bytes`);
-    assert.deepEqual([Number(counts[1]), Number(counts[2])], [expected.dropped.lines, expected.dropped.bytes]);
+    assert.deepEqual(
+      [Number(counts[1]), Number(counts[2])],
+      [expected.dropped.lines, expected.dropped.bytes],
+    );
     assert.ok(sumBytes([...head, ...tail]) <= cap, 'stored bytes within the cap, marker aside');
   }
   const markers = stored.filter((line) => line.stream === 'kiln' && MARKER.test(line.text));
@@ -143,7 +147,10 @@ export function logCapTests(storeTest: StoreTest): void {
       );
       assert.deepEqual(MARKER_COUNTS.exec(read[2]?.text ?? '')?.slice(1), ['1', '4']);
       const seqs = read.map((line) => line.seq);
-      assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+      assert.deepEqual(
+        seqs,
+        [...seqs].sort((a, b) => a - b),
+      );
     });
 
     storeTest('counts bytes of UTF-8, not characters', async ({ store }) => {

@@ -168,7 +168,10 @@ export function statsTests(storeTest: StoreTest): void {
         await store.builds.aggregate({ ...query, label: { key: 'app.kubernetes.io/name', value: 'x"y' } }),
         { ...EMPTY, total: 1, running: 1, busyMs: 1000 },
       );
-      assert.deepEqual(await store.builds.aggregate({ ...query, label: { key: 'team', value: 'ops' } }), EMPTY);
+      assert.deepEqual(
+        await store.builds.aggregate({ ...query, label: { key: 'team', value: 'ops' } }),
+        EMPTY,
+      );
       assert.deepEqual(await store.builds.aggregate({ ...query, serviceId: 'nobody' }), EMPTY);
     });
   });

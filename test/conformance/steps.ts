@@ -9,7 +9,14 @@ export function stepTests(storeTest: StoreTest): void {
       const build = await store.builds.insert(newBuild());
       await store.steps.start(build.id, 'evaluate', 100);
       assert.deepEqual(await store.steps.list(build.id), [
-        { buildId: build.id, name: 'evaluate', startedAt: 100, finishedAt: null, status: 'running', detail: null },
+        {
+          buildId: build.id,
+          name: 'evaluate',
+          startedAt: 100,
+          finishedAt: null,
+          status: 'running',
+          detail: null,
+        },
       ]);
       await store.steps.finish(build.id, 'evaluate', 'failed', 250, 'attribute missing: ü');
       assert.deepEqual(await store.steps.list(build.id), [
@@ -60,7 +67,14 @@ export function stepTests(storeTest: StoreTest): void {
       await store.steps.finish(build.id, 'build', 'failed', 20, 'exit 1');
       await store.steps.start(build.id, 'build', 30);
       assert.deepEqual(await store.steps.list(build.id), [
-        { buildId: build.id, name: 'build', startedAt: 30, finishedAt: null, status: 'running', detail: null },
+        {
+          buildId: build.id,
+          name: 'build',
+          startedAt: 30,
+          finishedAt: null,
+          status: 'running',
+          detail: null,
+        },
       ]);
     });
 

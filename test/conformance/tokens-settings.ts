@@ -49,7 +49,11 @@ export function tokenAndSettingsTests(storeTest: StoreTest): void {
 
     storeTest('list returns every token', async ({ store }) => {
       assert.deepEqual(await store.tokens.list(), []);
-      const tokens = [token({ createdAt: 3 }), token({ createdAt: 1, perm: 'pull', scope: 's' }), token({ createdAt: 2 })];
+      const tokens = [
+        token({ createdAt: 3 }),
+        token({ createdAt: 1, perm: 'pull', scope: 's' }),
+        token({ createdAt: 2 }),
+      ];
       for (const t of tokens) await store.tokens.insert(t);
       const byId = (a: TokenRecord, b: TokenRecord) => a.id.localeCompare(b.id);
       assert.deepEqual((await store.tokens.list()).sort(byId), [...tokens].sort(byId));

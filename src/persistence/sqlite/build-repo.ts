@@ -90,7 +90,7 @@ export class SqliteBuildRepo implements BuildRepo {
     });
     this.deleteTransaction = db.transaction((ids: readonly string[]) => {
       let deleted = 0;
-      for (const id of new Set(ids)) deleted += this.deleteStatement.run(id).changes;
+      for (const id of ids) deleted += this.deleteStatement.run(id).changes;
       return deleted;
     });
   }

@@ -43,6 +43,7 @@ export {
 export {
   RESERVED_ENV_NAMES,
   WRAPPER_ARGS_FILE,
+  WRAPPER_DIR,
   WRAPPER_FILE,
   splitAttrPath,
   wrapperArgsJson,

@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { KilnError } from '../../errors/index.js';
@@ -15,11 +15,12 @@ import {
 } from './args.js';
 import { callNix, failureText, isShowTraceHint, spawnFailure, type NixCallResult } from './exec.js';
 import { createInternalJsonParser, type NixEvent } from './internal-json.js';
+import { positionOf, requireFile, validateEnv } from './checks.js';
 import { LogTail, classifyFailure, type RealiseResult } from './outcome.js';
 import { sumClosureNarSize } from './path-info.js';
 import {
-  RESERVED_ENV_NAMES,
   WRAPPER_ARGS_FILE,
+  WRAPPER_DIR,
   WRAPPER_FILE,
   splitAttrPath,
   wrapperArgsJson,
@@ -63,7 +64,7 @@ export interface InstantiateOptions {
   system?: string | undefined;
   /** Variables injected into every top-level derivation. */
   env: Readonly<Record<string, string>>;
-  /** Where the wrapper and its arguments are written. */
+  /** The wrapper and its arguments are written to a `.kiln-eval` directory inside it. */
   workDir: string;
   signal?: AbortSignal | undefined;
   /** Warnings and `builtins.trace` output of the evaluation. */
@@ -88,11 +89,14 @@ export interface RealiseOptions {
 
 export type { RealiseResult } from './outcome.js';
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ADD_ROOT_WARNING = /you did not specify '--add-root'/;
 /** path-info prints the whole closure as one JSON line; allow it to be large. */
 const PATH_INFO_MAX_LINE = 256 * 1024 * 1024;
-/** Nix's log lines can be long (a builder printing a huge line); cut them at 4 MiB. */
+/**
+ * Nix's log lines can be long (a builder printing a huge line); cut them at 4 MiB. The pieces of
+ * such a line are no longer valid JSON and arrive as `raw` events, which is the best that can be
+ * done without unbounded memory.
+ */
 const REALISE_MAX_LINE = 4 * 1024 * 1024;
 
 /** Runs the real Nix (nix-instantiate, nix-store, nix) with kiln's settings on every call. */
@@ -135,8 +139,15 @@ export class NixRunner {
   async parseCheck(file: string, signal?: AbortSignal): Promise<void> {
     const path = resolve(file);
     await requireFile(path);
-    const call = await this.#call(parseArgs(this.#binDir, this.#settings, path), signal);
+    // The AST on stdout is of no interest (and as large as the expression): don't collect it.
+    const call = await this.#call(parseArgs(this.#binDir, this.#settings, path), signal, undefined, {});
     if (call.process.exitCode === 0) return;
+    if (call.process.timedOut) {
+      throw new KilnError(
+        'KILN_ERR_EXPR_PARSE',
+        `parsing took longer than ${this.#evalTimeoutMs / 1000} seconds`,
+      );
+    }
     throw new KilnError(
       'KILN_ERR_EXPR_PARSE',
       failureText(call, 'nix-instantiate --parse'),
@@ -155,7 +166,8 @@ export class NixRunner {
       throw new KilnError('KILN_ERR_VALIDATION', (error as Error).message, { attr: opts.attr });
     }
     await requireFile(file);
-    const workDir = resolve(opts.workDir);
+    // A directory of our own, so the wrapper can never overwrite a user file of the same name.
+    const workDir = join(resolve(opts.workDir), WRAPPER_DIR);
     await mkdir(workDir, { recursive: true });
     await writeFile(
       join(workDir, WRAPPER_ARGS_FILE),
@@ -361,35 +373,6 @@ export class NixRunner {
       return call;
     });
   }
-}
-
-function validateEnv(env: Readonly<Record<string, string>>): void {
-  for (const [name, value] of Object.entries(env)) {
-    if (!ENV_NAME.test(name) || RESERVED_ENV_NAMES.includes(name)) {
-      throw new KilnError('KILN_ERR_ENV_NAME', `'${name}' cannot be used as an environment variable name`, {
-        name,
-      });
-    }
-    if (typeof value !== 'string') {
-      throw new KilnError('KILN_ERR_VALIDATION', `the value of '${name}' must be a string`, { name });
-    }
-  }
-}
-
-async function requireFile(path: string): Promise<void> {
-  try {
-    if ((await stat(path)).isFile()) return;
-  } catch {
-    // Reported below, the same way as a directory.
-  }
-  throw new KilnError('KILN_ERR_FILE_NOT_FOUND', `no such file: ${path}`, { file: path });
-}
-
-/** Source position of the first error, when Nix gave one. */
-function positionOf(call: NixCallResult): Record<string, unknown> {
-  const first = call.errors[0];
-  if (!first) return { exitCode: call.process.exitCode };
-  return { exitCode: call.process.exitCode, file: first.file, line: first.line, column: first.column };
 }
 
 function nonEmpty(lines: readonly string[]): string[] {

@@ -4,6 +4,8 @@
  * is ever spliced into Nix source (where `${` would be interpolated).
  */
 
+/** Directory (inside the caller's work directory) holding the two files below. */
+export const WRAPPER_DIR = '.kiln-eval';
 /** Name of the JSON file the wrapper reads; it lives in the same directory as the wrapper. */
 export const WRAPPER_ARGS_FILE = 'kiln-eval-args.json';
 /** Name of the generated wrapper expression. */

@@ -5,7 +5,15 @@ import { openSqliteStore } from '../../../src/persistence/index.js';
 
 export type WorkerTask =
   | { kind: 'claim'; path: string; owner: string }
-  | { kind: 'append'; path: string; buildId: string; worker: number; batches: number; batchSize: number; cap: number };
+  | {
+      kind: 'append';
+      path: string;
+      buildId: string;
+      worker: number;
+      batches: number;
+      batchSize: number;
+      cap: number;
+    };
 
 export interface WorkerResult {
   claimedIds: string[];

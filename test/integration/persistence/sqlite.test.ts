@@ -67,9 +67,12 @@ void describe('sqlite store specifics', () => {
     await withStore(t, async (store, path) => {
       const total = 200;
       const inserted: string[] = [];
-      for (let i = 0; i < total; i++) inserted.push((await store.builds.insert(newBuild({ priority: i % 4 }))).id);
+      for (let i = 0; i < total; i++)
+        inserted.push((await store.builds.insert(newBuild({ priority: i % 4 }))).id);
       const results = await Promise.all(
-        Array.from({ length: 4 }, (_, worker) => runWorker({ kind: 'claim', path, owner: `worker-${worker}` })),
+        Array.from({ length: 4 }, (_, worker) =>
+          runWorker({ kind: 'claim', path, owner: `worker-${worker}` }),
+        ),
       );
       const claimed = results.flatMap((result) => result.claimedIds);
       assert.equal(claimed.length, total);
@@ -100,7 +103,11 @@ void describe('sqlite store specifics', () => {
       const counts = /(\d+) lines? \((\d+) bytes?\)/.exec(markers[0]?.text ?? '');
       assert.ok(counts);
       const appendedLines = workers * batches * batchSize;
-      assert.equal(Number(counts[1]) + kept.length, appendedLines, 'every line is kept or counted as dropped');
+      assert.equal(
+        Number(counts[1]) + kept.length,
+        appendedLines,
+        'every line is kept or counted as dropped',
+      );
       for (let i = 1; i < stored.length; i++) assert.ok((stored[i - 1]?.seq ?? 0) < (stored[i]?.seq ?? 0));
     });
   });

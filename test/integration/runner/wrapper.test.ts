@@ -111,3 +111,18 @@ describe('the evaluation wrapper against the real Nix', () => {
     );
   });
 });
+
+describe('the wrapper files', () => {
+  it('never overwrite a user file of the same name in the work directory', async (t) => {
+    const dir = tempDir(t);
+    const n = nonce();
+    const source = drv(`kiln-wr-clash-${n}`, 'echo > $out', { nonce: n });
+    const file = writeExpr(dir, source, 'kiln-eval.nix');
+    writeExpr(dir, '{ "mine": true }', 'kiln-eval-args.json');
+    const runner = await makeRunner();
+    const drvPaths = await runner.instantiate({ file, env: { A: 'b' }, workDir: dir });
+    assert.equal(drvPaths.length, 1);
+    assert.equal(readFileSync(file, 'utf8'), `${source}\n`);
+    assert.equal(readFileSync(join(dir, 'kiln-eval-args.json'), 'utf8'), '{ "mine": true }\n');
+  });
+});
