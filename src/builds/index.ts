@@ -1,4 +1,5 @@
-export { BuildService, isTerminal, type BuildServiceDeps } from './service.js';
+export { BuildService, type BuildServiceDeps } from './service.js';
+export { canTransition, isTerminal, sourcesOf, assertTransition } from './lifecycle.js';
 export { executeBuild, SHUTDOWN_REASON, type ExecutorDeps } from './executor.js';
 export { BuildEvents } from './events.js';
 export { computeStatistics, type StatisticsQuery } from './stats.js';

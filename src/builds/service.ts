@@ -1,15 +1,10 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KilnError } from '../errors/index.js';
-import {
-  TERMINAL_STATUSES,
-  type BuildQuery,
-  type BuildRecord,
-  type LogLine,
-  type Store,
-} from '../persistence/index.js';
+import { type BuildQuery, type BuildRecord, type LogLine, type Store } from '../persistence/index.js';
 import type { BuildEvents } from './events.js';
 import { newBuildId } from './ids.js';
+import { assertTransition, isTerminal } from './lifecycle.js';
 import type { BuildRunner } from './ports.js';
 import type { BuildDetails, BuildSubmission } from './types.js';
 import { validateSubmission, type SubmissionLimits } from './validation.js';
@@ -26,10 +21,6 @@ export interface BuildServiceDeps {
   onQueued: () => void;
   /** Aborts a build running in this process; false if it runs elsewhere or not at all. */
   abortRunning: (buildId: string, reason: string) => boolean;
-}
-
-export function isTerminal(status: BuildRecord['status']): boolean {
-  return TERMINAL_STATUSES.includes(status);
 }
 
 /** Submission, queries and cancellation of builds. Execution lives in executor.ts. */
@@ -136,11 +127,7 @@ export class BuildService {
     for (let attempt = 0; attempt < 5; attempt++) {
       const build = await store.builds.get(id);
       if (!build) throw new KilnError('KILN_ERR_NOT_FOUND', `no build with id ${id}`, { id });
-      if (isTerminal(build.status)) {
-        throw new KilnError('KILN_ERR_CONFLICT', `build ${id} already finished (${build.status})`, {
-          status: build.status,
-        });
-      }
+      assertTransition(id, build.status, 'cancelled');
       const now = clock();
       const updated = await store.builds.update(
         id,

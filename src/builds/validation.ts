@@ -1,10 +1,9 @@
 import { Buffer } from 'node:buffer';
 import { KilnError } from '../errors/index.js';
+import { RESERVED_ENV_NAMES } from '../runner/nix/index.js';
 import type { BuildSubmission } from './types.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-// Nix and the builder's own environment own these; letting users override them breaks builds.
-const RESERVED_ENV = new Set(['name', 'system', 'builder', 'args', 'outputs', 'out', '__structuredAttrs']);
 const SYSTEM = /^[a-z0-9_]+-[a-z0-9_]+$/;
 
 export interface SubmissionLimits {
@@ -41,7 +40,7 @@ export function validateSubmission(input: BuildSubmission, limits: SubmissionLim
         { name },
       );
     }
-    if (RESERVED_ENV.has(name)) {
+    if (RESERVED_ENV_NAMES.includes(name)) {
       throw new KilnError(
         'KILN_ERR_ENV_NAME',
         `environment variable name ${JSON.stringify(name)} is reserved by Nix`,

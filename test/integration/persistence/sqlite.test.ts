@@ -63,7 +63,7 @@ void describe('sqlite store specifics', () => {
     });
   });
 
-  void it('claims from several processes-worth of connections never overlap', async (t) => {
+  void it('claims from connections in parallel worker threads never overlap', async (t) => {
     await withStore(t, async (store, path) => {
       const total = 200;
       const inserted: string[] = [];
