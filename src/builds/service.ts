@@ -4,10 +4,11 @@ import { KilnError } from '../errors/index.js';
 import { type BuildQuery, type BuildRecord, type LogLine, type Store } from '../persistence/index.js';
 import type { BuildEvents } from './events.js';
 import { newBuildId } from './ids.js';
+import { Semaphore } from './semaphore.js';
 import { assertTransition, isTerminal } from './lifecycle.js';
 import type { BuildRunner } from './ports.js';
 import type { BuildDetails, BuildSubmission } from './types.js';
-import { validateSubmission, type SubmissionLimits } from './validation.js';
+import { validateSubmission, type SubmissionLimits, type ValidSubmission } from './validation.js';
 
 export interface BuildServiceDeps {
   store: Store;
@@ -17,6 +18,8 @@ export interface BuildServiceDeps {
   workspaceDir: string;
   logCapBytes: number;
   clock: () => number;
+  /** Evaluations allowed at once (parse checks and nix-instantiate). */
+  evalConcurrency: number;
   /** Called after builds are queued (a hint to idle workers). */
   onQueued: () => void;
   /** Aborts a build running in this process; false if it runs elsewhere or not at all. */
@@ -26,9 +29,11 @@ export interface BuildServiceDeps {
 /** Submission, queries and cancellation of builds. Execution lives in executor.ts. */
 export class BuildService {
   readonly #deps: BuildServiceDeps;
+  readonly #evaluations: Semaphore;
 
   constructor(deps: BuildServiceDeps) {
     this.#deps = deps;
+    this.#evaluations = new Semaphore(deps.evalConcurrency);
   }
 
   /**
@@ -36,8 +41,12 @@ export class BuildService {
    * is a coded error and leaves no record. One build per requested system, grouped when several.
    */
   async submit(input: BuildSubmission): Promise<BuildRecord[]> {
-    const { store, runner, limits, clock } = this.#deps;
-    const valid = validateSubmission(input, limits);
+    const valid = validateSubmission(input, this.#deps.limits);
+    return this.#evaluations.run(() => this.#evaluateAndQueue(valid));
+  }
+
+  async #evaluateAndQueue(valid: ValidSubmission): Promise<BuildRecord[]> {
+    const { store, runner, clock } = this.#deps;
     const now = clock();
     const groupId = valid.systems.length > 1 ? newBuildId(now) : null;
     const prepared: { id: string; system: string | null; drvPaths: string[]; dir: string }[] = [];

@@ -10,6 +10,7 @@ import type {
 } from '../api/index.js';
 import { KilnError } from '../errors/index.js';
 import { ApiError } from './errors.js';
+import { httpFetch, type HttpResponse } from './http.js';
 
 export interface KilnClientOptions {
   /** Base URL of the server, e.g. http://127.0.0.1:7070 (a path prefix is kept). */
@@ -136,12 +137,12 @@ export class KilnClient {
     body: unknown,
     extraHeaders: Record<string, string>,
     signal: AbortSignal | undefined,
-  ): Promise<Response> {
+  ): Promise<HttpResponse> {
     const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
     if (this.token !== undefined) headers['authorization'] = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     try {
-      return await fetch(this.server + path, {
+      return await httpFetch(this.server + path, {
         method,
         headers,
         body: body === undefined ? null : JSON.stringify(body),
@@ -158,7 +159,7 @@ function withQuery(path: string, query: URLSearchParams): string {
   return text === '' ? path : `${path}?${text}`;
 }
 
-async function readText(response: Response, server: string): Promise<string> {
+async function readText(response: HttpResponse, server: string): Promise<string> {
   try {
     return await response.text();
   } catch (err) {
@@ -166,7 +167,7 @@ async function readText(response: Response, server: string): Promise<string> {
   }
 }
 
-/** Turns fetch's opaque "fetch failed" into a message naming the server and the actual cause. */
+/** Turns an opaque "request failed" into a message naming the server and the actual cause. */
 export function networkError(err: unknown, server: string): KilnError {
   if (err instanceof KilnError) return err;
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
@@ -204,7 +205,7 @@ const STATUS_CODES: Record<number, string> = {
 };
 
 /** Reads `{error:{code,message,details}}`; a body in any other shape still yields a coded error. */
-export async function errorFrom(response: Response): Promise<ApiError> {
+export async function errorFrom(response: HttpResponse): Promise<ApiError> {
   let text = '';
   try {
     text = await response.text();

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
   BuildEvents,
@@ -96,6 +97,7 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
       maxSilentSeconds: config.builds.maxSilentSeconds,
       maxExpressionBytes: config.builds.maxExpressionBytes,
     },
+    evalConcurrency: Math.max(2, availableParallelism()),
     onQueued: () => pool.wake(),
     abortRunning: (id, reason) => pool.abort(id, reason),
   });
