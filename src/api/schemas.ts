@@ -183,7 +183,7 @@ export const StatsResponse = Type.Object({
   total: Type.Integer(),
   byStatus: Type.Record(Type.String(), Type.Integer()),
   successRate: Type.Union([Type.Number(), Type.Null()], {
-    description: 'Percent of finished builds that succeeded.',
+    description: 'Percent of builds with a verdict (succeeded, failed, timed out) that succeeded.',
   }),
   averageBuildTimeMs: Type.Union([Type.Number(), Type.Null()]),
   averageArtifactSize: Type.Union([Type.Number(), Type.Null()]),

@@ -1,4 +1,4 @@
-import type { NixEvent } from '../runner/nix/index.js';
+import type { NixEvent, RealiseResult } from '../runner/nix/index.js';
 import type { LogStream } from '../persistence/index.js';
 
 /**
@@ -16,14 +16,7 @@ export interface RealiseRequest {
   onSpawn(pid: number, startTime: string): void;
 }
 
-export type RealiseResult =
-  | { status: 'succeeded'; outputs: string[] }
-  | {
-      status: 'failed' | 'timed_out' | 'cancelled';
-      exitCode: number | null;
-      reason: string;
-      message: string;
-    };
+export type { RealiseResult };
 
 export interface BuildRunner {
   parseCheck(file: string, signal?: AbortSignal): Promise<void>;

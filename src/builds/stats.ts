@@ -29,7 +29,7 @@ export async function computeStatistics(
   });
   const windowStart = now - UTILIZATION_WINDOW_MS;
   const recent = await store.builds.aggregate({ ...filter, since: windowStart, now });
-  const finished = agg.succeeded + agg.failed + agg.timedOut + agg.cancelled;
+  const finished = agg.succeeded + agg.failed + agg.timedOut;
   const byStatus: Record<BuildStatus, number> = {
     pending: agg.pending,
     running: agg.running,
@@ -43,7 +43,7 @@ export async function computeStatistics(
     scope: { serviceId: query.serviceId ?? null, label: query.label ?? null, since: query.since ?? null },
     total: agg.total,
     byStatus,
-    // Superseded builds never got a verdict, so they do not count against the success rate.
+    // Cancelled and superseded builds never got a verdict, so they do not count either way.
     successRate: finished === 0 ? null : (100 * agg.succeeded) / finished,
     averageBuildTimeMs: agg.averageDurationMs,
     averageArtifactSize: agg.averageArtifactSize,

@@ -34,7 +34,8 @@ describe("library API (import from 'kiln')", () => {
 
     const stats = await service.getBuildStatistics('service-123');
     assert.equal(stats.total, 2);
-    assert.equal(stats.successRate, 50);
+    assert.equal(stats.successRate, 100, 'a cancelled build is not a failure');
+    assert.equal(stats.byStatus['cancelled'], 1);
     assert.equal((await service.listBuilds({ serviceId: 'service-123' })).length, 2);
 
     await assert.rejects(

@@ -2,9 +2,13 @@ import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { BuildView, ListBuildsResponse, LogResponse, StatsResponse } from '../../../src/api/index.js';
 import { startTestApp, type TestApp } from '../../helpers/kiln-app.js';
 import { drvExpr, nonce, processWithArgExists, waitFor } from '../../helpers/nix.js';
+
+const run = promisify(execFile);
 
 async function submit(t: TestApp, body: Record<string, unknown>): Promise<BuildView> {
   const res = await t.app.inject({ method: 'POST', url: '/api/v1/builds', headers: t.auth, payload: body });
@@ -343,12 +347,12 @@ describe('HTTP API with real Nix', () => {
       source: { kind: 'expr', expression: drvExpr('touch $out') },
       serviceId: 'svc-a',
     });
-    await waitTerminal(app, ok1.id);
+    const ok1Done = await waitTerminal(app, ok1.id);
     const ok2 = await submit(app, {
       source: { kind: 'expr', expression: drvExpr('touch $out') },
       serviceId: 'svc-a',
     });
-    await waitTerminal(app, ok2.id);
+    const ok2Done = await waitTerminal(app, ok2.id);
     const bad = await submit(app, {
       source: { kind: 'expr', expression: drvExpr('exit 1') },
       serviceId: 'svc-a',
@@ -386,6 +390,11 @@ describe('HTTP API with real Nix', () => {
     assert.deepEqual(result.keptBuilds.sort(), [ok2.id, other.id].sort());
     assert.ok(!existsSync(join(app.dataDir, 'gcroots', ok1.id)));
     assert.ok(existsSync(join(app.dataDir, 'gcroots', ok2.id)));
+    // Nix's own garbage collector agrees: the old output is now collectable, the kept one is not.
+    const { stdout: dead } = await run('nix-store', ['--gc', '--print-dead'], { maxBuffer: 1 << 26 });
+    const ok1Output = ok1Done.outputs[0]!;
+    assert.ok(dead.split('\n').includes(ok1Output), `${ok1Output} is collectable`);
+    assert.ok(!dead.split('\n').includes(ok2Done.outputs[0]!), 'the newest success stays rooted');
     const gone = await app.app.inject({ method: 'GET', url: `/api/v1/builds/${ok1.id}`, headers: app.auth });
     assert.equal(gone.statusCode, 404);
     const badDuration = await app.app.inject({
