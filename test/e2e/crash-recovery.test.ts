@@ -88,4 +88,34 @@ describe('crash recovery with a killed kiln serve', () => {
     // The orphaned builder of the crashed server was stopped on recovery.
     await waitFor(async () => !(await processWithArgExists(`sleep ${marker}`)), { timeoutMs: 5000 });
   });
+
+  it('returns running builds to the queue on a graceful stop (SIGTERM) and finishes them after restart', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-stop-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const data = join(dir, 'data');
+    const marker = `3.${Math.floor(Math.random() * 1e6)}`;
+    let server = await startServerProcess(data);
+    const build = await submit(server, drvExpr(`echo started; sleep ${marker}; touch $out`));
+    await waitFor(() => processWithArgExists(`sleep ${marker}`), { what: 'the builder to sleep' });
+    await server.stop();
+    assert.equal(
+      await processWithArgExists(`sleep ${marker}`),
+      false,
+      'a stopped server leaves no builder behind',
+    );
+
+    server = await startServerProcess(data);
+    t.after(() => server.stop());
+    const done = await waitFor(
+      async () => {
+        const b = await api<Build>(server, 'GET', `/api/v1/builds/${build.id}`);
+        return b.status === 'succeeded' || b.status === 'failed' ? b : undefined;
+      },
+      { timeoutMs: 60_000, what: 'the returned build to finish' },
+    );
+    assert.equal(done.status, 'succeeded', done.error ?? '');
+    assert.equal(done.attempts, 2);
+    const log = await api<{ lines: { text: string }[] }>(server, 'GET', `/api/v1/builds/${build.id}/log`);
+    assert.ok(log.lines.some((l) => /returned to the queue/.test(l.text)));
+  });
 });
