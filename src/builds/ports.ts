@@ -27,6 +27,16 @@ export interface BuildRunner {
     workDir: string;
     signal?: AbortSignal;
   }): Promise<string[]>;
+  parseCheckMany(files: readonly string[], signal?: AbortSignal): Promise<PromiseSettledResult<void>[]>;
+  instantiateMany(
+    requests: readonly {
+      file: string;
+      system?: string | undefined;
+      env: Record<string, string>;
+      workDir: string;
+    }[],
+    signal?: AbortSignal,
+  ): Promise<PromiseSettledResult<string[]>[]>;
   realise(request: RealiseRequest): Promise<RealiseResult>;
   closureSize(paths: string[], signal?: AbortSignal): Promise<number>;
 }

@@ -4,7 +4,7 @@ import { KilnError } from '../errors/index.js';
 import { type BuildQuery, type BuildRecord, type LogLine, type Store } from '../persistence/index.js';
 import type { BuildEvents } from './events.js';
 import { newBuildId } from './ids.js';
-import { Semaphore } from './semaphore.js';
+import { EvaluationBatcher } from './evaluation-batcher.js';
 import { assertTransition, isTerminal } from './lifecycle.js';
 import type { BuildRunner } from './ports.js';
 import type { BuildDetails, BuildSubmission } from './types.js';
@@ -29,11 +29,14 @@ export interface BuildServiceDeps {
 /** Submission, queries and cancellation of builds. Execution lives in executor.ts. */
 export class BuildService {
   readonly #deps: BuildServiceDeps;
-  readonly #evaluations: Semaphore;
+  readonly #evaluations: EvaluationBatcher;
 
   constructor(deps: BuildServiceDeps) {
     this.#deps = deps;
-    this.#evaluations = new Semaphore(deps.evalConcurrency);
+    this.#evaluations = new EvaluationBatcher(deps.runner, {
+      maxConcurrent: deps.evalConcurrency,
+      maxBatch: 64,
+    });
   }
 
   /**
@@ -42,11 +45,11 @@ export class BuildService {
    */
   async submit(input: BuildSubmission): Promise<BuildRecord[]> {
     const valid = validateSubmission(input, this.#deps.limits);
-    return this.#evaluations.run(() => this.#evaluateAndQueue(valid));
+    return this.#evaluateAndQueue(valid);
   }
 
   async #evaluateAndQueue(valid: ValidSubmission): Promise<BuildRecord[]> {
-    const { store, runner, clock } = this.#deps;
+    const { store, clock } = this.#deps;
     const now = clock();
     const groupId = valid.systems.length > 1 ? newBuildId(now) : null;
     const prepared: { id: string; system: string | null; drvPaths: string[]; dir: string }[] = [];
@@ -58,20 +61,14 @@ export class BuildService {
         await mkdir(dir, { recursive: true });
         const file = join(dir, 'default.nix');
         await writeFile(file, valid.source.expression, { mode: 0o600 });
-        const evaluation = runner.instantiate({
+        // The parse check runs first, so a syntax error is reported as such and nothing is evaluated.
+        const drvPaths = await this.#evaluations.evaluate({
           file,
           system: system ?? undefined,
           env: valid.env ?? {},
           workDir: dir,
+          parse: prepared.length === 1,
         });
-        if (prepared.length === 1) {
-          // Parse and evaluation run side by side to save a round trip; a syntax error still
-          // wins, so the user gets the precise parse message rather than an evaluation failure.
-          const [parsed, evaluated] = await Promise.allSettled([runner.parseCheck(file), evaluation]);
-          if (parsed.status === 'rejected') throw parsed.reason;
-          if (evaluated.status === 'rejected') throw evaluated.reason;
-        }
-        const drvPaths = await evaluation;
         if (drvPaths.length === 0) {
           throw new KilnError(
             'KILN_ERR_EXPR_EVAL',

@@ -2,10 +2,10 @@ import type { TestContext } from 'node:test';
 import { buildApiServer } from '../../src/api/index.js';
 import { createKiln, type CreateKilnOptions, type Kiln } from '../../src/main/index.js';
 import { ensureAdminToken, verifyToken } from '../../src/tokens/index.js';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { tempDir } from './tmp.js';
 
 export interface TestApp {
   kiln: Kiln;
@@ -20,7 +20,7 @@ export async function startTestApp(
   t: TestContext,
   config: Omit<CreateKilnOptions, 'dataDir'> = {},
 ): Promise<TestApp> {
-  const dataDir = tempDir(t, 'kiln-api-');
+  const dataDir = mkdtempSync(join(tmpdir(), 'kiln-api-'));
   const kiln = await createKiln({
     ...config,
     dataDir,
@@ -37,9 +37,11 @@ export async function startTestApp(
     bodyLimitBytes: kiln.config.api.bodyLimitBytes,
     logPollMs: 100,
   });
+  // One hook, in this order: workers stop (and their Nix processes end) before the files go.
   t.after(async () => {
     await app.close();
     await kiln.close();
+    rmSync(dataDir, { recursive: true, force: true, maxRetries: 5 });
   });
   const token = readFileSync(tokenPath, 'utf8').trim();
   return { kiln, app, token, auth: { authorization: `Bearer ${token}` }, dataDir };

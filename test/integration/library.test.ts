@@ -8,8 +8,8 @@ describe("library API (import from 'kiln')", () => {
   it("covers seed 002's NixBuildService operations without the HTTP server", async (t) => {
     // The package's own name resolves through package.json "exports", as it will for users.
     const kiln = await import('kiln');
-    const service = await kiln.NixBuildService.open({ dataDir: tempDir(t), queue: { pollMs: 100 } });
-    t.after(() => service.close());
+    const dataDir = tempDir(t);
+    const service = await kiln.NixBuildService.open({ dataDir, queue: { pollMs: 100 } });
 
     const build = await service.buildFromNixExpression({
       serviceId: 'service-123',
@@ -44,5 +44,6 @@ describe("library API (import from 'kiln')", () => {
     );
     const cleaned = await service.cleanupOldBuilds(30);
     assert.equal(cleaned.deletedBuilds, 0);
+    await service.close(); // before the temporary directory goes: it waits for the workers
   });
 });

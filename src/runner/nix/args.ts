@@ -46,15 +46,20 @@ export function commonOptions(settings: NixSettings): string[] {
 }
 
 /** `nix-instantiate --parse FILE`: syntax check only, nothing is evaluated. */
-export function parseArgs(binDir: string, settings: NixSettings, file: string): NixInvocation {
+export function parseArgs(
+  binDir: string,
+  settings: NixSettings,
+  file: string | readonly string[],
+): NixInvocation {
   return {
     command: join(binDir, 'nix-instantiate'),
-    args: ['--parse', '--log-format', 'internal-json', ...commonOptions(settings), '--', file],
+    args: ['--parse', '--log-format', 'internal-json', ...commonOptions(settings), '--', ...[file].flat()],
   };
 }
 
 export interface InstantiateArgsOptions {
-  file: string;
+  /** One file, or several evaluated in order by one process (their outputs follow in the same order). */
+  file: string | readonly string[];
   /** `-A` attribute path (kiln's wrapper normally selects itself and leaves this unset). */
   attr?: string;
   /** Evaluation platform: `builtins.currentSystem` follows it. */
@@ -76,7 +81,7 @@ export function instantiateArgs(
       ...(opts.system ? option('system', opts.system) : []),
       ...(opts.attr ? ['--attr', opts.attr] : []),
       '--',
-      opts.file,
+      ...[opts.file].flat(),
     ],
   };
 }

@@ -89,6 +89,10 @@ export interface RealiseOptions {
 
 export type { RealiseResult } from './outcome.js';
 
+/** Marks the boundary between submissions in a batched evaluation; it is only instantiated, never built. */
+const BATCH_SEPARATOR_NAME = 'kiln-batch-separator';
+const BATCH_SEPARATOR_FILE = 'kiln-batch-separator.nix';
+const BATCH_SEPARATOR_SOURCE = `derivation { name = "${BATCH_SEPARATOR_NAME}"; system = "x86_64-linux"; builder = "/bin/sh"; kilnMarker = "2c1f0e7a"; }\n`;
 const ADD_ROOT_WARNING = /you did not specify '--add-root'/;
 /** path-info prints the whole closure as one JSON line; allow it to be large. */
 const PATH_INFO_MAX_LINE = 256 * 1024 * 1024;
@@ -155,8 +159,91 @@ export class NixRunner {
     );
   }
 
-  /** Evaluates the user's file through kiln's wrapper and returns the .drv paths (maybe `drv!output`). */
-  async instantiate(opts: InstantiateOptions): Promise<string[]> {
+  /**
+   * Parses several files with one process. When any of them fails, each is checked on its own so
+   * that every file gets its own verdict and message.
+   */
+  async parseCheckMany(
+    files: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<PromiseSettledResult<void>[]> {
+    if (files.length > 1) {
+      const paths = files.map((f) => resolve(f));
+      const call = await this.#call(parseArgs(this.#binDir, this.#settings, paths), signal, undefined, {});
+      if (call.process.exitCode === 0) return paths.map(() => ({ status: 'fulfilled', value: undefined }));
+    }
+    return Promise.allSettled(files.map((f) => this.parseCheck(f, signal)));
+  }
+
+  /**
+   * Evaluates several submissions with one nix-instantiate per system: a burst of submissions costs
+   * a few processes instead of one each. The wrappers are separated by a marker derivation so the
+   * printed .drv paths can be told apart; any failure (or any doubt about the split) falls back to
+   * evaluating each on its own, so results never depend on what else was in the batch.
+   */
+  async instantiateMany(
+    items: readonly InstantiateOptions[],
+    signal?: AbortSignal,
+  ): Promise<PromiseSettledResult<string[]>[]> {
+    const results: PromiseSettledResult<string[]>[] = new Array<PromiseSettledResult<string[]>>(items.length);
+    const bySystem = new Map<string, number[]>();
+    items.forEach((item, index) => {
+      const key = item.system ?? '';
+      bySystem.set(key, [...(bySystem.get(key) ?? []), index]);
+    });
+    await Promise.all(
+      [...bySystem.values()].map(async (indexes) => {
+        const batched =
+          indexes.length > 1
+            ? await this.#instantiateBatch(
+                indexes.map((i) => items[i]!),
+                signal,
+              )
+            : null;
+        if (batched) {
+          indexes.forEach((index, k) => (results[index] = { status: 'fulfilled', value: batched[k]! }));
+          return;
+        }
+        const single = await Promise.allSettled(
+          indexes.map((i) => this.instantiate({ ...items[i]!, signal })),
+        );
+        indexes.forEach((index, k) => (results[index] = single[k]!));
+      }),
+    );
+    return results;
+  }
+
+  /** One process for many wrappers; null when the batch as a whole failed or could not be split. */
+  async #instantiateBatch(
+    items: readonly InstantiateOptions[],
+    signal?: AbortSignal,
+  ): Promise<string[][] | null> {
+    let wrappers: string[];
+    try {
+      wrappers = await Promise.all(items.map((item) => this.#prepareWrapper(item)));
+    } catch {
+      return null;
+    }
+    const separator = join(dirname(wrappers[0]!), BATCH_SEPARATOR_FILE);
+    await writeFile(separator, BATCH_SEPARATOR_SOURCE);
+    const files = wrappers.flatMap((w, i) => (i === 0 ? [w] : [separator, w]));
+    const invocation = instantiateArgs(this.#binDir, this.#settings, {
+      file: files,
+      system: items[0]!.system,
+    });
+    const call = await this.#call(invocation, signal, undefined);
+    if (call.process.exitCode !== 0) return null;
+    const groups: string[][] = [[]];
+    for (const line of nonEmpty(call.stdout)) {
+      if (line.endsWith(`-${BATCH_SEPARATOR_NAME}.drv`)) groups.push([]);
+      else groups[groups.length - 1]!.push(line);
+    }
+    if (groups.length !== items.length || groups.some((g) => g.length === 0)) return null;
+    return groups;
+  }
+
+  /** Writes kiln's wrapper and its arguments next to the user's file; returns the wrapper's path. */
+  async #prepareWrapper(opts: InstantiateOptions): Promise<string> {
     const file = resolve(opts.file);
     validateEnv(opts.env);
     let attrPath: string[];
@@ -175,7 +262,12 @@ export class NixRunner {
     );
     const wrapper = join(workDir, WRAPPER_FILE);
     await writeFile(wrapper, wrapperSource());
+    return wrapper;
+  }
 
+  /** Evaluates the user's file through kiln's wrapper and returns the .drv paths (maybe `drv!output`). */
+  async instantiate(opts: InstantiateOptions): Promise<string[]> {
+    const wrapper = await this.#prepareWrapper(opts);
     const invocation = instantiateArgs(this.#binDir, this.#settings, { file: wrapper, system: opts.system });
     const call = await this.#call(invocation, opts.signal, (text) => {
       // Eval has no root to add: the build that follows creates the roots that matter.

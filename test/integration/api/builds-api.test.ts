@@ -176,6 +176,38 @@ describe('HTTP API with real Nix', () => {
     assert.equal(await app.kiln.store.builds.countByStatus('pending'), 0);
   });
 
+  it('gives each submission of a burst its own verdict', async (t) => {
+    const app = await startTestApp(t);
+    const bodies = [
+      { source: { kind: 'expr', expression: drvExpr('touch $out') } },
+      { source: { kind: 'expr', expression: 'let x = ; in x' } },
+      {
+        source: { kind: 'expr', expression: drvExpr('echo "$GREETING" > $out') },
+        env: { GREETING: 'hello' },
+      },
+      { source: { kind: 'expr', expression: 'builtins.throw "burst member fails"' } },
+      ...Array.from({ length: 8 }, () => ({ source: { kind: 'expr', expression: drvExpr('touch $out') } })),
+    ];
+    const responses = await Promise.all(
+      bodies.map((payload) =>
+        app.app.inject({ method: 'POST', url: '/api/v1/builds', headers: app.auth, payload }),
+      ),
+    );
+    assert.deepEqual(
+      responses.map((r) => r.statusCode),
+      [201, 422, 201, 422, ...Array<number>(8).fill(201)],
+    );
+    assert.equal(responses[1]!.json<{ error: { code: string } }>().error.code, 'KILN_ERR_EXPR_PARSE');
+    assert.match(responses[3]!.json<{ error: { message: string } }>().error.message, /burst member fails/);
+    const ids = responses
+      .filter((r) => r.statusCode === 201)
+      .map((r) => r.json<{ builds: BuildView[] }>().builds[0]!.id);
+    assert.equal(new Set(ids).size, 10);
+    const done = await Promise.all(ids.map((id) => waitTerminal(app, id)));
+    assert.ok(done.every((b) => b.status === 'succeeded'));
+    assert.equal(readFileSync(done[1]!.outputs[0]!, 'utf8').trim(), 'hello');
+  });
+
   it('reports a failing builder with its exit code and last log lines', async (t) => {
     const app = await startTestApp(t);
     const b = await submit(app, {
