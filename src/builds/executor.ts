@@ -85,7 +85,10 @@ export async function executeBuild(
           saveProgress(event.type === 'build-started');
         }
       },
-      onLine: (stream, text) => sink.write(stream, text),
+      // nix-store prints only the GC root paths on stdout: server paths, no use to the reader.
+      onLine: (stream, text) => {
+        if (stream !== 'stdout') sink.write(stream, text);
+      },
       onSpawn: (pid, startTime) => {
         void store.builds.update(
           id,
