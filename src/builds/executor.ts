@@ -8,6 +8,8 @@ import type { BuildRunner, RealiseResult } from './ports.js';
 export interface ExecutorDeps {
   store: Store;
   runner: BuildRunner;
+  /** Closure size of a build's outputs; batched across builds finishing together (see main). */
+  closureSize(paths: string[]): Promise<number>;
   events: BuildEvents;
   gcRootsDir: string;
   logCapBytes: number;
@@ -112,7 +114,7 @@ export async function executeBuild(
   if (result.status === 'succeeded') {
     await store.steps.start(id, 'closure-size', clock());
     try {
-      artifactSize = await runner.closureSize(result.outputs, signal);
+      artifactSize = await deps.closureSize(result.outputs);
       await store.steps.finish(id, 'closure-size', 'succeeded', clock());
     } catch (error) {
       await store.steps.finish(id, 'closure-size', 'failed', clock(), String(error));

@@ -39,6 +39,10 @@ export interface BuildRunner {
   ): Promise<PromiseSettledResult<string[]>[]>;
   realise(request: RealiseRequest): Promise<RealiseResult>;
   closureSize(paths: string[], signal?: AbortSignal): Promise<number>;
+  closureSizes(
+    pathSets: readonly (readonly string[])[],
+    signal?: AbortSignal,
+  ): Promise<PromiseSettledResult<number>[]>;
 }
 
 /** Kills a process tree left behind by a crashed server, if it is still the same process. */

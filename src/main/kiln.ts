@@ -15,7 +15,7 @@ import {
 import { loadConfig, type ConfigInput, type KilnConfig } from '../config/index.js';
 import { openSqliteStore, type BuildRecord, type Store } from '../persistence/index.js';
 import { killProcessTree } from '../process/index.js';
-import { createWorkerPool, type WorkerPool } from '../queue/index.js';
+import { Batcher, createWorkerPool, type WorkerPool } from '../queue/index.js';
 import { NixRunner } from '../runner/nix/index.js';
 
 /** A running kiln core: store, runner, build service and workers, without HTTP. */
@@ -67,6 +67,12 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
   const clock = (): number => Date.now();
   const owner = `${config.nodeId}:${randomBytes(6).toString('hex')}`;
 
+  // Builds that finish together share one `nix path-info` for their closure sizes.
+  const closureSizes = new Batcher<string[], number>((sets) => runner.closureSizes(sets), {
+    maxConcurrent: 1,
+    maxBatch: 64,
+  });
+
   const pool: WorkerPool = createWorkerPool<BuildRecord>({
     concurrency: config.builds.concurrency,
     pollMs: config.queue.pollMs,
@@ -75,7 +81,16 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     renew: (build) => store.builds.renewLease(build.id, owner, config.queue.leaseMs, clock()),
     execute: (build, signal) =>
       executeBuild(
-        { store, runner, events, gcRootsDir, logCapBytes: config.builds.logCapBytes, owner, clock },
+        {
+          store,
+          runner,
+          closureSize: (paths) => closureSizes.submit(paths),
+          events,
+          gcRootsDir,
+          logCapBytes: config.builds.logCapBytes,
+          owner,
+          clock,
+        },
         build,
         signal,
       ),

@@ -1,1 +1,2 @@
 export { createWorkerPool, type WorkerPool, type WorkerPoolOptions, type Job } from './worker-pool.js';
+export { Batcher } from './batcher.js';

@@ -50,4 +50,4 @@ export {
   wrapperSource,
   type WrapperArgs,
 } from './wrapper.js';
-export { sumClosureNarSize } from './path-info.js';
+export { sumClosureNarSize, closureSizesFromPathInfo } from './path-info.js';

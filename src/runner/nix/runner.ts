@@ -17,7 +17,7 @@ import { callNix, failureText, isShowTraceHint, spawnFailure, type NixCallResult
 import { createInternalJsonParser, type NixEvent } from './internal-json.js';
 import { positionOf, requireFile, validateEnv } from './checks.js';
 import { LogTail, classifyFailure, type RealiseResult } from './outcome.js';
-import { sumClosureNarSize } from './path-info.js';
+import { closureSizesFromPathInfo, sumClosureNarSize } from './path-info.js';
 import {
   WRAPPER_ARGS_FILE,
   WRAPPER_DIR,
@@ -392,6 +392,32 @@ export class NixRunner {
         `unexpected output from nix path-info: ${(error as Error).message}`,
       );
     }
+  }
+
+  /**
+   * Closure sizes of several builds' outputs with one `nix path-info` over their union; falls back
+   * to one query per set if the joint query fails (say, one path is not valid).
+   */
+  async closureSizes(
+    pathSets: readonly (readonly string[])[],
+    signal?: AbortSignal,
+  ): Promise<PromiseSettledResult<number>[]> {
+    const union = [...new Set(pathSets.flat())];
+    if (pathSets.length > 1 && union.length > 0) {
+      const call = await this.#call(pathInfoArgs(this.#binDir, this.#settings, union), signal, undefined, {
+        collectStdout: true,
+        maxLineChars: PATH_INFO_MAX_LINE,
+      });
+      if (call.process.exitCode === 0) {
+        try {
+          const sizes = closureSizesFromPathInfo(call.stdout.join('\n'), pathSets);
+          return sizes.map((value) => ({ status: 'fulfilled', value }));
+        } catch {
+          // Fall through to one query per set, which reports the problem precisely.
+        }
+      }
+    }
+    return Promise.allSettled(pathSets.map((paths) => this.closureSize(paths, signal)));
   }
 
   /** The Nix version, e.g. "2.8.0". */

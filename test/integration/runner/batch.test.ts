@@ -84,3 +84,44 @@ describe('batched evaluation', () => {
     );
   });
 });
+
+describe('batched closure sizes', () => {
+  it('equals the per-build closure size for every set, shared dependencies counted per set', async (t) => {
+    const runner = await makeRunner();
+    const root = tempDir(t);
+    const dep = `derivation { name = "cs-dep"; system = builtins.currentSystem; builder = "/bin/sh"; nonce = "${nonce()}"; args = [ "-c" "echo dependency-content-here > $out" ]; }`;
+    const uses = (name: string) =>
+      `let d = ${dep}; in derivation { name = "${name}"; system = builtins.currentSystem; builder = "/bin/sh"; nonce = "${nonce()}"; args = [ "-c" "echo \${d} > $out" ]; }`;
+    const outputs: string[][] = [];
+    for (const name of ['cs-a', 'cs-b', 'cs-lone']) {
+      const item = { ...submission(root, name, name === 'cs-lone' ? drv(name) : uses(name)), env: {} };
+      const drvPaths = await runner.instantiate(item);
+      const result = await runner.realise({ drvPaths, timeoutSeconds: 60, maxSilentSeconds: 0 });
+      assert.equal(result.status, 'succeeded');
+      outputs.push(result.status === 'succeeded' ? result.outputs : []);
+    }
+    const batched = await runner.closureSizes(outputs);
+    const alone = await Promise.all(outputs.map((o) => runner.closureSize(o)));
+    assert.deepEqual(
+      batched.map((r) => (r.status === 'fulfilled' ? r.value : -1)),
+      alone,
+    );
+    assert.ok(alone[0]! > alone[2]!, 'a build with a dependency has the larger closure');
+  });
+
+  it('reports an invalid path for its own set only', async (t) => {
+    const runner = await makeRunner();
+    const root = tempDir(t);
+    const item = { ...submission(root, 'cs-valid', drv('cs-valid')), env: {} };
+    const result = await runner.realise({
+      drvPaths: await runner.instantiate(item),
+      timeoutSeconds: 60,
+      maxSilentSeconds: 0,
+    });
+    const valid = result.status === 'succeeded' ? result.outputs : [];
+    const bogus = ['/nix/store/00000000000000000000000000000000-not-there'];
+    const sizes = await runner.closureSizes([valid, bogus]);
+    assert.equal(sizes[0]!.status, 'fulfilled');
+    assert.equal(sizes[1]!.status, 'rejected');
+  });
+});
