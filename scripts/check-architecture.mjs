@@ -36,6 +36,7 @@ const forbidden = {
   process: ['api', 'cli', 'main', 'builds', 'runner/nix', 'persistence', 'library'],
   builds: ['api', 'cli', 'main', 'library'],
   api: ['cli', 'main', 'library'],
+  metrics: ['api', 'cli', 'main', 'library', 'builds', 'persistence'],
 };
 // Second doors for fast-starting clients: the CLI must not load the server's dependencies.
 const extraDoors = new Set(['config/client-env.ts']);

@@ -6,6 +6,7 @@ import type { ApiDeps } from './deps.js';
 import { errorHandler } from './errors.js';
 import { adminRoutes } from './routes/admin.js';
 import { buildRoutes } from './routes/builds.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { BuildView, ErrorBody } from './schemas.js';
 
 const PUBLIC_PATHS = new Set(['/api/v1/openapi.json', '/healthz']);
@@ -47,7 +48,7 @@ export async function buildApiServer(
 
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?')[0] ?? '';
-    if (PUBLIC_PATHS.has(path) || !path.startsWith('/api/')) return;
+    if (PUBLIC_PATHS.has(path) || !(path.startsWith('/api/') || path === '/metrics')) return;
     await requireAdmin(request, (secret) => deps.authenticate(secret));
   });
 
@@ -55,6 +56,7 @@ export async function buildApiServer(
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());
   buildRoutes(app, deps);
   adminRoutes(app, deps);
+  metricsRoutes(app, deps);
   await app.ready();
   return app;
 }

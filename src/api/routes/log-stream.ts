@@ -40,10 +40,13 @@ export async function streamLog(
       raw.write(`event: progress\ndata: ${JSON.stringify(event.progress)}\n\n`);
     poke();
   });
-  request.raw.on('close', () => {
+  const onClose = (): void => {
     closed = true;
     wake?.();
-  });
+  };
+  // The response's close is the reliable signal that the client went away.
+  raw.on('close', onClose);
+  request.raw.on('close', onClose);
   const keepAlive = setInterval(() => {
     if (!closed) raw.write(': ping\n\n');
   }, deps.keepAliveMs ?? 15_000);

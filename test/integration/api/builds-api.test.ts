@@ -77,6 +77,19 @@ describe('HTTP API with real Nix', () => {
     }
   });
 
+  it('serves Prometheus metrics to the admin token', async (t) => {
+    const app = await startTestApp(t);
+    const b = await submit(app, { source: { kind: 'expr', expression: drvExpr('touch $out') } });
+    await waitTerminal(app, b.id);
+    assert.equal((await app.app.inject({ method: 'GET', url: '/metrics' })).statusCode, 401);
+    const res = await app.app.inject({ method: 'GET', url: '/metrics', headers: app.auth });
+    assert.equal(res.statusCode, 200);
+    assert.match(res.headers['content-type'] as string, /^text\/plain; version=0\.0\.4/);
+    assert.match(res.body, /^kiln_builds\{status="succeeded"\} 1$/m);
+    assert.match(res.body, /^kiln_queue_length 0$/m);
+    assert.match(res.body, /^kiln_worker_slots \d+$/m);
+  });
+
   it('builds an expression, passes env vars to the builder and records outputs, size and steps', async (t) => {
     const app = await startTestApp(t);
     const submitted = await submit(app, {

@@ -1,0 +1,2 @@
+export { renderPrometheus, type MetricFamily } from './prometheus.js';
+export { buildMetricFamilies, type BuildMetricsInput } from './build-metrics.js';
