@@ -37,6 +37,8 @@ const forbidden = {
   builds: ['api', 'cli', 'main', 'library'],
   api: ['cli', 'main', 'library'],
   metrics: ['api', 'cli', 'main', 'library', 'builds', 'persistence'],
+  // Pure formats: they depend on nothing but the error codes.
+  nar: ['api', 'cli', 'main', 'library', 'builds', 'persistence', 'runner/nix', 'process', 'queue', 'cache'],
 };
 // Second doors for fast-starting clients: the CLI must not load the server's dependencies.
 const extraDoors = new Set(['config/client-env.ts']);

@@ -1,0 +1,105 @@
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+
+/** A file-system tree to write to disk; names are raw bytes so non-UTF-8 names can be tested. */
+export type TreeNode =
+  | { readonly kind: 'file'; readonly size: number; readonly seed: number; readonly executable: boolean }
+  | { readonly kind: 'symlink'; readonly target: Uint8Array }
+  | { readonly kind: 'dir'; readonly entries: ReadonlyMap<string, { name: Uint8Array; node: TreeNode }> };
+
+/** Deterministic PRNG (mulberry32) so a failing seed can be replayed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const NAMES: Uint8Array[] = [
+  'a',
+  'B',
+  'b',
+  'with space',
+  'ünïcödé',
+  'e\u0301', // NFD: sorts apart from the NFC form below by bytes
+  '\u00e9',
+  '日本語',
+  '.hidden',
+  'a-b_c.d',
+  'Z',
+  '~tilde',
+  'new\nline',
+  'x'.repeat(200),
+  '0',
+  '10',
+  '9',
+].map((s) => new Uint8Array(Buffer.from(s)));
+// Bytes that are not UTF-8 at all.
+NAMES.push(new Uint8Array([0x66, 0xff]), new Uint8Array([0x80]), new Uint8Array([0xc3]));
+
+/** Sizes around the 8-byte padding and the serialiser's read and batch boundaries. */
+const SIZES = [...Array.from({ length: 18 }, (_, i) => i), 63, 64, 65, 4095, 4096, 4097, 65535, 65536, 65537];
+
+const TARGETS = ['a', '../up', '/nix/store/does-not-exist', 'dangling target', 'ünï', 'x'.repeat(300)];
+
+function pick<T>(rand: () => number, items: readonly T[]): T {
+  const item = items[Math.floor(rand() * items.length)];
+  if (item === undefined) throw new Error('empty choice');
+  return item;
+}
+
+/** A random tree; `rootKind` forces the root's kind (NARs of single files and symlinks matter too). */
+export function randomTree(seed: number, rootKind?: TreeNode['kind']): TreeNode {
+  const rand = prng(seed);
+  const node = (depth: number, kind?: TreeNode['kind']): TreeNode => {
+    const roll = rand();
+    const k =
+      kind ??
+      (depth >= 4 ? (roll < 0.7 ? 'file' : 'symlink') : roll < 0.5 ? 'file' : roll < 0.7 ? 'symlink' : 'dir');
+    if (k === 'file') {
+      return {
+        kind: 'file',
+        size: pick(rand, SIZES),
+        seed: Math.floor(rand() * 2 ** 31),
+        executable: rand() < 0.3,
+      };
+    }
+    if (k === 'symlink') return { kind: 'symlink', target: Buffer.from(pick(rand, TARGETS)) };
+    const entries = new Map<string, { name: Uint8Array; node: TreeNode }>();
+    const count = Math.floor(rand() * 6); // empty directories included
+    for (let i = 0; i < count; i++) {
+      const name = pick(rand, NAMES);
+      entries.set(Buffer.from(name).toString('hex'), { name, node: node(depth + 1) });
+    }
+    return { kind: 'dir', entries };
+  };
+  return node(0, rootKind);
+}
+
+export function fileBytes(size: number, seed: number): Buffer {
+  const rand = prng(seed);
+  const out = Buffer.allocUnsafe(size);
+  for (let i = 0; i < size; i++) out[i] = Math.floor(rand() * 256);
+  return out;
+}
+
+/** Writes `node` at `path` (raw bytes, so non-UTF-8 names work). */
+export function writeTree(path: Buffer | string, node: TreeNode): void {
+  const p = typeof path === 'string' ? Buffer.from(path) : path;
+  if (node.kind === 'file') {
+    writeFileSync(p, fileBytes(node.size, node.seed));
+    // Only the owner's x bit counts for Nix; vary the others to prove it.
+    const modes = node.executable ? [0o755, 0o700, 0o744] : [0o644, 0o654, 0o645, 0o600];
+    chmodSync(p, modes[node.seed % modes.length] ?? 0o644);
+  } else if (node.kind === 'symlink') {
+    symlinkSync(Buffer.from(node.target), p);
+  } else {
+    mkdirSync(p);
+    for (const { name, node: child } of node.entries.values()) {
+      writeTree(Buffer.concat([p, Buffer.from('/'), name]), child);
+    }
+  }
+}

@@ -1,0 +1,247 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import {
+  dumpNar,
+  narHash,
+  narPathToString,
+  parseNar,
+  renderNixHash,
+  validateNar,
+  writeNar,
+} from '../../../src/nar/index.js';
+import type { NarEvent } from '../../../src/nar/index.js';
+import { isKilnError } from '../../../src/errors/index.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { prng, randomTree, writeTree } from '../../integration/nar/random-tree.js';
+
+/** An independent NAR string encoder for hand-made archives. */
+function str(value: string | Uint8Array): Buffer {
+  const bytes = Buffer.from(value);
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(bytes.length));
+  return Buffer.concat([len, bytes, Buffer.alloc((8 - (bytes.length % 8)) % 8)]);
+}
+
+function nar(...tokens: (string | Uint8Array)[]): Buffer {
+  return Buffer.concat([str('nix-archive-1'), ...tokens.map(str)]);
+}
+
+async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  return Buffer.concat(parts);
+}
+
+function* once(bytes: Uint8Array): Generator<Uint8Array> {
+  yield bytes;
+}
+
+/** The same bytes one at a time, to exercise reads across chunk borders. */
+function* byteByByte(bytes: Uint8Array): Generator<Uint8Array> {
+  for (let i = 0; i < bytes.length; i++) yield bytes.subarray(i, i + 1);
+}
+
+/** The same bytes cut at random places. */
+function* randomChunks(bytes: Uint8Array, seed: number): Generator<Uint8Array> {
+  const rand = prng(seed);
+  for (let i = 0; i < bytes.length;) {
+    const n = 1 + Math.floor(rand() * 3000);
+    yield bytes.subarray(i, i + n);
+    i += n;
+  }
+}
+
+async function events(bytes: Uint8Array): Promise<NarEvent[]> {
+  const out: NarEvent[] = [];
+  for await (const event of parseNar(once(bytes))) out.push(event);
+  return out;
+}
+
+function isValidationError(error: unknown): boolean {
+  return isKilnError(error) && error.code === 'KILN_ERR_VALIDATION';
+}
+
+/** The fixture also used to take the vectors below from Nix 2.8. */
+function makeFixture(root: string): string {
+  const d = join(root, 'd');
+  mkdirSync(d);
+  writeFileSync(join(d, 'a'), 'abc');
+  symlinkSync('a', join(d, 'l'));
+  writeFileSync(join(d, 'x'), '#!/bin/sh\n');
+  chmodSync(join(d, 'x'), 0o755);
+  mkdirSync(join(d, 'empty'));
+  return d;
+}
+
+describe('dumpNar', () => {
+  it('frames a single regular file exactly', async (t) => {
+    const file = join(tempDir(t), 'hello.txt');
+    writeFileSync(file, 'hello\n');
+    const expected = Buffer.concat([
+      nar('(', 'type', 'regular', 'contents'),
+      Buffer.from([6, 0, 0, 0, 0, 0, 0, 0]),
+      Buffer.from('hello\n\0\0'),
+      str(')'),
+    ]);
+    assert.deepEqual(await collect(dumpNar(file)), expected);
+    // nix-hash --type sha256 --base32 hello.txt (Nix 2.8)
+    const { hash, size } = await narHash(file);
+    assert.equal(
+      renderNixHash(hash, 'base32'),
+      'sha256:04zwf782yjwnh3q6hz5izfd6jyip8kgw6g6yj43fiqhbyhdd0dqw',
+    );
+    assert.equal(size, expected.length);
+  });
+
+  it('serialises directories, executables, symlinks and empty dirs like Nix', async (t) => {
+    const d = makeFixture(tempDir(t));
+    const expected = nar(
+      '(', 'type', 'directory',
+      'entry', '(', 'name', 'a', 'node', '(', 'type', 'regular', 'contents', 'abc', ')', ')',
+      'entry', '(', 'name', 'empty', 'node', '(', 'type', 'directory', ')', ')',
+      'entry', '(', 'name', 'l', 'node', '(', 'type', 'symlink', 'target', 'a', ')', ')',
+      'entry', '(', 'name', 'x', 'node', '(', 'type', 'regular', 'executable', '', 'contents', '#!/bin/sh\n', ')', ')',
+      ')',
+    ); // prettier-ignore
+    assert.deepEqual(await collect(dumpNar(d)), expected);
+    const { hash, size } = await narHash(d);
+    assert.equal(
+      renderNixHash(hash, 'base32'),
+      'sha256:09l5a1i81b0h12vpk0fiywyj6xlbr90v8w4pfgm3g3h8g4ni08lp',
+    );
+    assert.equal(size, 880);
+  });
+
+  it('rejects files of unsupported types', async (t) => {
+    await assert.rejects(collect(dumpNar('/dev/null')), isValidationError);
+    await assert.rejects(collect(dumpNar(join(tempDir(t), 'missing'))));
+  });
+});
+
+describe('parseNar', () => {
+  it('reports events and reserialises byte-identically, whatever the chunking', async (t) => {
+    const d = makeFixture(tempDir(t));
+    const bytes = await collect(dumpNar(d));
+    const list = await events(bytes);
+    assert.deepEqual(
+      list.map((e) => `${e.type} ${narPathToString(e.path)}`),
+      [
+        'directory ',
+        'file a',
+        'file-data a',
+        'file-end a',
+        'directory empty',
+        'directory-end empty',
+        'symlink l',
+        'file x',
+        'file-data x',
+        'file-end x',
+        'directory-end ',
+      ],
+    );
+    assert.deepEqual(list[7], { type: 'file', path: [Buffer.from('x')], executable: true, size: 10 });
+    assert.deepEqual(await collect(writeNar(parseNar(byteByByte(bytes)))), bytes);
+    const { hash, size } = await validateNar(byteByByte(bytes));
+    assert.equal(
+      renderNixHash(hash, 'base32'),
+      'sha256:09l5a1i81b0h12vpk0fiywyj6xlbr90v8w4pfgm3g3h8g4ni08lp',
+    );
+    assert.equal(size, bytes.length);
+  });
+
+  it('rejects every truncation and trailing data', async (t) => {
+    const bytes = await collect(dumpNar(makeFixture(tempDir(t))));
+    for (let cut = 0; cut < bytes.length; cut++) {
+      await assert.rejects(validateNar(once(bytes.subarray(0, cut))), isValidationError, `cut at ${cut}`);
+    }
+    await assert.rejects(validateNar(once(Buffer.concat([bytes, Buffer.alloc(1)]))), isValidationError);
+  });
+
+  const file = (name: string, body = 'x'): string[] => [
+    'entry', '(', 'name', name, 'node', '(', 'type', 'regular', 'contents', body, ')', ')',
+  ]; // prettier-ignore
+  const dir = (...entries: string[][]): Buffer => nar('(', 'type', 'directory', ...entries.flat(), ')');
+
+  it('accepts a well-formed hand-made archive', async () => {
+    await validateNar(once(dir(file('a'), file('b'))));
+  });
+
+  const corrupt: [string, Buffer][] = [
+    ['wrong magic', Buffer.concat([str('nix-archive-2'), str('('), str('type'), str('symlink'), str('target'), str('a'), str(')')])],
+    ['unsorted entries', dir(file('b'), file('a'))],
+    ['duplicate entries', dir(file('a'), file('a'))],
+    ['byte order, not locale order', dir(file('a'), file('B'))],
+    ['empty name', dir(file(''))],
+    ['dot name', dir(file('.'))],
+    ['dot-dot name', dir(file('..'))],
+    ['slash in name', dir(file('a/b'))],
+    ['NUL in name', dir(file('a\0b'))],
+    ['unknown type', nar('(', 'type', 'fifo', ')')],
+    ['unknown tag', nar('(', 'type', 'regular', 'mtime', '0', 'contents', 'x', ')')],
+    ['non-empty executable marker', nar('(', 'type', 'regular', 'executable', 'yes', 'contents', 'x', ')')],
+    ['missing close', nar('(', 'type', 'symlink', 'target', 'a')],
+    ['missing type', nar('(', 'regular', 'contents', 'x', ')')],
+    ['entry without node', nar('(', 'type', 'directory', 'entry', '(', 'name', 'a', ')', ')')],
+    ['entries in a file', nar('(', 'type', 'regular', 'contents', 'x', 'entry', ')')],
+  ]; // prettier-ignore
+  for (const [what, bytes] of corrupt) {
+    it(`rejects ${what}`, async () => {
+      await assert.rejects(validateNar(once(bytes)), isValidationError);
+    });
+  }
+
+  it('rejects non-zero padding and absurd lengths', async () => {
+    const good = nar('(', 'type', 'regular', 'contents', 'abc', ')');
+    const contentsEnd = good.indexOf('abc') + 3;
+    const badPad = Buffer.from(good);
+    badPad[contentsEnd] = 1;
+    await assert.rejects(validateNar(once(badPad)), isValidationError);
+    const huge = Buffer.from(good);
+    huge.writeBigUInt64LE(2n ** 63n, contentsEnd - 8 - 3);
+    await assert.rejects(validateNar(once(huge)), isValidationError);
+    const longName = dir(file('n'.repeat(5000)));
+    await assert.rejects(validateNar(once(longName)), isValidationError);
+  });
+
+  it('closes its source when it stops early', async () => {
+    let closed = false;
+    async function* source(): AsyncGenerator<Uint8Array> {
+      try {
+        yield await Promise.resolve(nar('(', 'type', 'bogus'));
+        yield nar(')');
+      } finally {
+        closed = true;
+      }
+    }
+    await assert.rejects(validateNar(source()), isValidationError);
+    assert.ok(closed);
+  });
+
+  it('limits nesting depth', async () => {
+    let node: string[] = ['(', 'type', 'symlink', 'target', 't', ')'];
+    for (let i = 0; i < 20; i++)
+      node = ['(', 'type', 'directory', 'entry', '(', 'name', 'd', 'node', ...node, ')', ')'];
+    const bytes = nar(...node);
+    await validateNar(once(bytes), { maxDepth: 20 });
+    await assert.rejects(validateNar(once(bytes), { maxDepth: 19 }), isValidationError);
+  });
+
+  it('round-trips random trees: dump, parse, write', async (t) => {
+    const root = tempDir(t);
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 2 ** 31 - 1 }), async (seed) => {
+        const path = join(root, `t${n++}`);
+        writeTree(path, randomTree(seed));
+        const bytes = await collect(dumpNar(path));
+        assert.deepEqual(await collect(writeNar(parseNar(once(bytes)))), bytes);
+        const { hash } = await narHash(path);
+        assert.deepEqual((await validateNar(randomChunks(bytes, seed))).hash, hash);
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
