@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { buildApiServer } from '../api/index.js';
+import { KilnError } from '../errors/index.js';
 import { ensureAdminToken, verifyToken } from '../tokens/index.js';
 import { createKiln, type CreateKilnOptions, type Kiln } from './kiln.js';
 
@@ -49,6 +50,15 @@ export async function startKilnServer(options: StartServerOptions): Promise<Runn
     address = await app.listen({ host: kiln.config.listen.host, port: kiln.config.listen.port });
   } catch (error) {
     await kiln.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    const where = `${kiln.config.listen.host}:${kiln.config.listen.port}`;
+    if (code === 'EADDRINUSE')
+      throw new KilnError('KILN_ERR_CONFIG', `cannot listen on ${where}: the address is in use`);
+    if (code === 'EACCES')
+      throw new KilnError('KILN_ERR_CONFIG', `cannot listen on ${where}: permission denied`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+      throw new KilnError('KILN_ERR_CONFIG', `cannot listen on ${where}: no such local address`);
+    }
     throw error;
   }
   let closing: Promise<void> | undefined;

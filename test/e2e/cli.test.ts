@@ -30,6 +30,13 @@ describe('kiln CLI against a real kiln serve', () => {
     await waitFor(mentionsToken, { what: 'the token path' });
   });
 
+  it('says clearly when the listen address is taken', async () => {
+    const port = new URL(server.url).port;
+    const res = await runCli(['serve', '--data', join(dir, 'other'), '--listen', `127.0.0.1:${port}`]);
+    assert.notEqual(res.code, 0);
+    assert.match(res.stderr, /cannot listen on 127\.0\.0\.1:\d+: the address is in use \(KILN_ERR_CONFIG\)/);
+  });
+
   it('builds a file with --env and --wait --json and prints one JSON object', async () => {
     const file = join(dir, 'app.nix');
     writeFileSync(file, drvExpr('echo "node env is $NODE_ENV"; echo "$NODE_ENV" > $out'));
