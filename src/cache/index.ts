@@ -32,3 +32,7 @@ export {
   createDecompressor,
   type Compression,
 } from './formats/compression.js';
+export { createFsStorage } from './storage/fs.js';
+export { isValidKey, assertValidKey, MAX_KEY_LENGTH, MAX_SEGMENT_LENGTH } from './storage/keys.js';
+export { resolveRange } from './storage/range.js';
+export type { ObjectStorage, ObjectInfo, ByteRange, ReadResult, WriteOptions } from './storage/types.js';
