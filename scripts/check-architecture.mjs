@@ -40,6 +40,13 @@ const forbidden = {
   // Pure formats: they depend on nothing but the error codes.
   nar: ['api', 'cli', 'main', 'library', 'builds', 'persistence', 'runner/nix', 'process', 'queue', 'cache'],
 };
+// Leaf contexts: the complete list of what they may import, so a new dependency is a decision.
+const allowed = {
+  // The binary cache pipes NARs through compressors (process) and writes files (fsutil).
+  cache: ['errors', 'process', 'fsutil'],
+  // Encryption at rest: the master key file is written with fsutil; nothing else.
+  secrets: ['errors', 'fsutil'],
+};
 // Second doors for fast-starting clients: the CLI must not load the server's dependencies.
 const extraDoors = new Set(['config/client-env.ts']);
 const mayImportMain = new Set(['main', 'cli', 'library', '.']);
@@ -60,6 +67,8 @@ for (const file of files(src)) {
       problems.push(`${where}: imports ${spec}, which is inside '${to}'; use ${to}/index.ts`);
     }
     if ((forbidden[from] ?? []).includes(to)) problems.push(`${where}: '${from}' must not depend on '${to}'`);
+    if (allowed[from] && !allowed[from].includes(to))
+      problems.push(`${where}: '${from}' may import only ${allowed[from].join(', ')}, not '${to}'`);
     if (to === 'main' && !mayImportMain.has(from))
       problems.push(`${where}: only main, cli and library use the wiring`);
     if (!graph.has(from)) graph.set(from, new Set());

@@ -19,6 +19,10 @@ command -v git >/dev/null 2>&1 || need_pkgs+=(git)
 command -v g++ >/dev/null 2>&1 || need_pkgs+=(g++)
 command -v make >/dev/null 2>&1 || need_pkgs+=(make)
 command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)
+# The binary cache pipes NARs through these: Node 20's zlib has no xz, zstd or bzip2.
+command -v xz >/dev/null 2>&1 || need_pkgs+=(xz-utils)
+command -v zstd >/dev/null 2>&1 || need_pkgs+=(zstd)
+command -v bzip2 >/dev/null 2>&1 || need_pkgs+=(bzip2)
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
   echo "setup: installing ${need_pkgs[*]} with apt"
   $SUDO apt-get update -qq

@@ -1,4 +1,4 @@
-// The binary-cache context. For now only the pure formats; the HTTP side comes later.
+// The binary-cache context: formats, storage and compression streams; the HTTP side comes later.
 export { parseNarInfo, renderNarInfo, validateNarInfo, type NarInfo } from './formats/narinfo.js';
 export {
   parseNixCacheInfo,
@@ -23,15 +23,20 @@ export {
 } from './formats/signing.js';
 export {
   COMPRESSIONS,
-  DECOMPRESSIBLE,
   isCompression,
   narExtension,
   narUrl,
   compressionFromUrl,
-  canDecompress,
-  createDecompressor,
   type Compression,
 } from './formats/compression.js';
+export {
+  compressStream,
+  decompressStream,
+  isStreamCompression,
+  STREAM_COMPRESSIONS,
+  type StreamCompression,
+  type CompressionStreamOptions,
+} from './formats/compression-process.js';
 export { createFsStorage } from './storage/fs.js';
 export { isValidKey, assertValidKey, MAX_KEY_LENGTH, MAX_SEGMENT_LENGTH } from './storage/keys.js';
 export { resolveRange } from './storage/range.js';

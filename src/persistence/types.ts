@@ -1,8 +1,12 @@
 /**
  * The narrow persistence contract. Every backend (SQLite now, PostgreSQL later) implements it and
- * passes the one conformance suite in ./conformance.ts. All methods are async so that network
+ * passes the one conformance suite in test/conformance/store-conformance.ts. All methods are async so that network
  * backends fit the same shape. Times are epoch milliseconds.
  */
+
+import type { CacheRepo } from './cache-types.js';
+
+export type * from './cache-types.js';
 
 export const BUILD_STATUSES = [
   'pending',
@@ -230,9 +234,9 @@ export interface TokenRecord {
   id: string;
   /** SHA-256 hex of the secret; the secret itself is never stored. */
   secretHash: string;
-  /** `admin` for server-wide tokens; caches add `pull` and `push` later. */
+  /** `admin` for server-wide tokens; `pull` and `push` for one cache. */
   perm: 'admin' | 'push' | 'pull';
-  /** Null for server-wide tokens. */
+  /** The cache name for cache tokens; null for server-wide tokens. */
   scope: string | null;
   description: string;
   createdAt: number;
@@ -258,6 +262,7 @@ export interface Store {
   readonly logs: LogRepo;
   readonly tokens: TokenRepo;
   readonly settings: SettingsRepo;
+  readonly caches: CacheRepo;
   /** Applies pending numbered migrations; idempotent. */
   migrate(): Promise<void>;
   close(): Promise<void>;

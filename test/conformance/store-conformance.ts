@@ -1,5 +1,7 @@
 import { describe } from 'node:test';
 import { buildRecordTests } from './builds.js';
+import { cachePathTests } from './cache-paths.js';
+import { cacheTests } from './caches.js';
 import { claimTests } from './claims.js';
 import { storeTestWith } from './harness.js';
 import type { OpenStore } from './harness.js';
@@ -30,6 +32,8 @@ export function runStoreConformance(backendName: string, openStore: OpenStore): 
     logTests(storeTest);
     logCapTests(storeTest);
     tokenAndSettingsTests(storeTest);
+    cacheTests(storeTest);
+    cachePathTests(storeTest);
     lifecycleTests(storeTest);
   });
 }

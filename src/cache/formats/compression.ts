@@ -1,5 +1,3 @@
-import { PassThrough, type Transform } from 'node:stream';
-import { createBrotliDecompress, createGunzip } from 'node:zlib';
 import { invalid } from './text-fields.js';
 
 /**
@@ -61,28 +59,4 @@ export function compressionFromUrl(url: string): Compression | undefined {
     if (path.endsWith(`.nar${suffix}`) && isCompression(name)) return name;
   }
   return undefined;
-}
-
-/**
- * Methods Node 20 can decompress natively. xz, zstd and bzip2 are not in Node 20's zlib
- * (zstd arrived in Node 22.15), so those NARs can be stored and served but not unpacked yet.
- */
-export const DECOMPRESSIBLE: readonly Compression[] = ['none', 'br', 'gzip'];
-
-export function canDecompress(compression: string): boolean {
-  return (DECOMPRESSIBLE as readonly string[]).includes(compression);
-}
-
-/** A fresh decompression stream for `compression`; throws for methods Node 20 lacks. */
-export function createDecompressor(compression: string): Transform {
-  switch (compression) {
-    case 'none':
-      return new PassThrough();
-    case 'br':
-      return createBrotliDecompress();
-    case 'gzip':
-      return createGunzip();
-    default:
-      throw invalid(`cannot decompress '${compression}' with Node's built-in zlib`, { compression });
-  }
 }

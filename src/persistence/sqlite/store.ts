@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { Store } from '../types.js';
 import { SqliteBuildRepo } from './build-repo.js';
+import { SqliteCacheRepo } from './cache-repo.js';
 import { SqliteLogRepo } from './log-repo.js';
 import { applyMigrations, readMigrations } from './migrate.js';
 import { SqliteSettingsRepo } from './settings-repo.js';
@@ -48,6 +49,9 @@ class SqliteStore implements Store {
   get settings(): SqliteSettingsRepo {
     return this.prepared().settings;
   }
+  get caches(): SqliteCacheRepo {
+    return this.prepared().caches;
+  }
 
   async migrate(): Promise<void> {
     const migrations = await readMigrations(MIGRATIONS_DIR);
@@ -68,6 +72,7 @@ class SqliteStore implements Store {
       logs: new SqliteLogRepo(this.db),
       tokens: new SqliteTokenRepo(this.db),
       settings: new SqliteSettingsRepo(this.db),
+      caches: new SqliteCacheRepo(this.db),
     };
     return this.repos;
   }
@@ -79,4 +84,5 @@ interface Repos {
   logs: SqliteLogRepo;
   tokens: SqliteTokenRepo;
   settings: SqliteSettingsRepo;
+  caches: SqliteCacheRepo;
 }

@@ -5,6 +5,7 @@ import type { TestContext } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { openSqliteStore } from '../../../src/persistence/index.js';
+import { applyMigrations, readMigrations } from '../../../src/persistence/sqlite/migrate.js';
 import type { Store } from '../../../src/persistence/index.js';
 import { runStoreConformance } from '../../conformance/store-conformance.js';
 import { newBuild } from '../../conformance/harness.js';
@@ -56,10 +57,47 @@ void describe('sqlite store specifics', () => {
       try {
         assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
         const migrations = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
-        assert.deepEqual(migrations, [{ version: 1, name: '001_init.sql' }]);
+        assert.deepEqual(migrations, [
+          { version: 1, name: '001_init.sql' },
+          { version: 2, name: '002_caches.sql' },
+        ]);
       } finally {
         db.close();
       }
+    });
+  });
+
+  void it('upgrades a database created before the caches migration, keeping its data', async (t) => {
+    const path = databaseFor(t);
+    // The state of a database from before 002: only the first migration applied.
+    const migrations = await readMigrations(
+      new URL('../../../src/persistence/sqlite/migrations/', import.meta.url),
+    );
+    const db = new Database(path);
+    try {
+      applyMigrations(
+        db,
+        migrations.filter((migration) => migration.version === 1),
+        1,
+      );
+      // Written directly: the Store needs every migration before use.
+      db.prepare("INSERT INTO settings (key, value) VALUES ('k', 'v')").run();
+    } finally {
+      db.close();
+    }
+    await withStore(t, async (store) => {
+      assert.equal(await store.settings.get('k'), 'v');
+      const key = {
+        cacheName: 'main',
+        keyName: 'main-1',
+        publicKey: 'main-1:AAAA',
+        secretKeyCiphertext: 'c',
+        createdAt: 2,
+        activatedAt: 2,
+        retiresAt: null,
+      };
+      await store.caches.create({ name: 'main', private: false, priority: 40, createdAt: 2 }, key);
+      assert.deepEqual(await store.caches.signingKeys('main', 3), [key]);
     });
   });
 
@@ -79,6 +117,22 @@ void describe('sqlite store specifics', () => {
       assert.equal(new Set(claimed).size, total, 'no build claimed twice');
       assert.deepEqual([...claimed].sort(), [...inserted].sort());
       assert.equal(await store.builds.countByStatus('pending'), 0);
+    });
+  });
+
+  void it('concurrent creates of the same caches from several connections create each once', async (t) => {
+    await withStore(t, async (store, path) => {
+      const names = Array.from({ length: 40 }, (_, i) => `race-${i}`);
+      const results = await Promise.all(
+        Array.from({ length: 4 }, (_, worker) => runWorker({ kind: 'create-caches', path, worker, names })),
+      );
+      const created = results.flatMap((result) => result.createdCaches);
+      assert.deepEqual([...created].sort(), [...names].sort(), 'each name created by exactly one worker');
+      assert.deepEqual((await store.caches.list()).map((cache) => cache.name).sort(), [...names].sort());
+      for (const name of names) {
+        const keys = await store.caches.keys(name);
+        assert.equal(keys.length, 1, `${name} has only its creator's key`);
+      }
     });
   });
 
