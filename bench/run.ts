@@ -6,17 +6,15 @@
  *     `nix-build` of an expression holding all 200.
  * Prints absolute times and ratios; asserts nothing.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
+import { kilnBin, startServerProcess } from '../test/helpers/server-process.js';
 
 const run = promisify(execFile);
-const repoRoot = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
-const kilnBin = join(repoRoot, 'bin', 'kiln');
 const NIX_OPTS = [
   '--option',
   'substituters',
@@ -46,37 +44,9 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-async function startServer(
-  dataDir: string,
-): Promise<{ url: string; token: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [kilnBin, 'serve', '--data', dataDir, '--listen', '127.0.0.1:0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`kiln serve exited with ${code}`)));
-  });
-  const { readFileSync } = await import('node:fs');
-  const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
-  return {
-    url,
-    token,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'kiln-bench-'));
-  const server = await startServer(join(work, 'data'));
+  const server = await startServerProcess(join(work, 'data'));
   const env = { ...process.env, KILN_SERVER: server.url, KILN_TOKEN: server.token };
   try {
     // 1. Overhead on an already-built derivation.

@@ -46,8 +46,7 @@ export async function cleanupBuilds(
       deletedBuilds += doomed.length;
     }
     removedRoots += page.filter((b) => !keep.has(b.id) && b.outputs.length > 0).length;
-    if (page.length < PAGE && !dryRun) break;
-    if (dryRun && page.length < PAGE) break;
+    if (page.length < PAGE) break;
   }
   return { deletedBuilds, removedRoots, keptBuilds: kept, dryRun };
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { BuildProgress, BuildRecord, Store } from '../persistence/index.js';
 import type { NixEvent } from '../runner/nix/index.js';
+import { SHUTDOWN_REASON } from '../queue/index.js';
 import type { BuildEvents } from './events.js';
 import { LogSink } from './log-sink.js';
 import type { BuildRunner, RealiseResult } from './ports.js';
@@ -16,9 +17,6 @@ export interface ExecutorDeps {
   owner: string;
   clock: () => number;
 }
-
-/** Reason given to the abort controller when the server shuts down: such builds go back to the queue. */
-export const SHUTDOWN_REASON = 'shutting down';
 
 const PROGRESS_WRITE_MS = 500;
 

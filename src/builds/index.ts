@@ -1,7 +1,7 @@
 export { BuildService, type BuildServiceDeps } from './service.js';
 export { canTransition, isTerminal, sourcesOf, assertTransition } from './lifecycle.js';
 export { EvaluationBatcher, type EvaluationRequest } from './evaluation-batcher.js';
-export { executeBuild, SHUTDOWN_REASON, type ExecutorDeps } from './executor.js';
+export { executeBuild, type ExecutorDeps } from './executor.js';
 export { BuildEvents } from './events.js';
 export { computeStatistics, type StatisticsQuery } from './stats.js';
 export { cleanupBuilds } from './cleanup.js';

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import {
   BuildEvents,
   BuildService,
-  SHUTDOWN_REASON,
   cleanupBuilds,
   computeStatistics,
   executeBuild,
@@ -168,5 +167,3 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     },
   };
 }
-
-export { SHUTDOWN_REASON };

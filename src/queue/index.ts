@@ -1,2 +1,8 @@
-export { createWorkerPool, type WorkerPool, type WorkerPoolOptions, type Job } from './worker-pool.js';
+export {
+  createWorkerPool,
+  SHUTDOWN_REASON,
+  type WorkerPool,
+  type WorkerPoolOptions,
+  type Job,
+} from './worker-pool.js';
 export { Batcher } from './batcher.js';

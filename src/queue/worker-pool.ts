@@ -3,6 +3,9 @@
  * `wake()` is only a latency hint. Each job holds a lease that the pool renews on a heartbeat; when
  * renewal fails (lease lost, or the job was cancelled elsewhere) the job's signal is aborted.
  */
+/** The abort reason of jobs stopped by `stop({ abortRunning: true })`; executors recognise it. */
+export const SHUTDOWN_REASON = 'shutting down';
+
 export interface Job {
   readonly id: string;
 }
@@ -115,7 +118,7 @@ export function createWorkerPool<J extends Job>(options: WorkerPoolOptions<J>): 
       stopped = true;
       if (pollTimer) clearTimeout(pollTimer);
       if (abortRunning)
-        for (const entry of running.values()) entry.controller.abort(new Error('shutting down'));
+        for (const entry of running.values()) entry.controller.abort(new Error(SHUTDOWN_REASON));
       await Promise.all([...running.values()].map((entry) => entry.done));
     },
   };

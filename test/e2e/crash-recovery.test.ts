@@ -34,6 +34,17 @@ async function submit(server: ServerProcess, expression: string): Promise<Build>
   ).builds[0]!;
 }
 
+/** Waits for a build that a restarted server runs again to end, succeeded or failed. */
+function waitFinished(server: ServerProcess, id: string): Promise<Build> {
+  return waitFor(
+    async () => {
+      const b = await api<Build>(server, 'GET', `/api/v1/builds/${id}`);
+      return b.status === 'succeeded' || b.status === 'failed' ? b : undefined;
+    },
+    { timeoutMs: 60_000, what: `build ${id} to finish after the restart` },
+  );
+}
+
 describe('crash recovery with a killed kiln serve', () => {
   it('re-queues a build interrupted by SIGKILL, kills the orphaned Nix process and keeps the log', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'kiln-crash-'));
@@ -54,13 +65,7 @@ describe('crash recovery with a killed kiln serve', () => {
 
     server = await startServerProcess(data);
     t.after(() => server.stop());
-    const done = await waitFor(
-      async () => {
-        const b = await api<Build>(server, 'GET', `/api/v1/builds/${build.id}`);
-        return b.status === 'succeeded' || b.status === 'failed' ? b : undefined;
-      },
-      { timeoutMs: 60_000, what: 'the re-queued build to finish' },
-    );
+    const done = await waitFinished(server, build.id);
     assert.equal(done.status, 'succeeded', done.error ?? '');
     assert.equal(done.attempts, 2);
     const log = await api<{ lines: { text: string }[] }>(server, 'GET', `/api/v1/builds/${build.id}/log`);
@@ -106,13 +111,7 @@ describe('crash recovery with a killed kiln serve', () => {
 
     server = await startServerProcess(data);
     t.after(() => server.stop());
-    const done = await waitFor(
-      async () => {
-        const b = await api<Build>(server, 'GET', `/api/v1/builds/${build.id}`);
-        return b.status === 'succeeded' || b.status === 'failed' ? b : undefined;
-      },
-      { timeoutMs: 60_000, what: 'the returned build to finish' },
-    );
+    const done = await waitFinished(server, build.id);
     assert.equal(done.status, 'succeeded', done.error ?? '');
     assert.equal(done.attempts, 2);
     const log = await api<{ lines: { text: string }[] }>(server, 'GET', `/api/v1/builds/${build.id}/log`);

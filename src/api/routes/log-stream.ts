@@ -1,9 +1,16 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isTerminal } from '../../builds/index.js';
 import type { ApiDeps } from '../deps.js';
+import type { LogLine } from '../../persistence/index.js';
 import { buildView, logLineView } from '../views.js';
 
 const PAGE = 2000;
+
+function lineEvents(lines: readonly LogLine[]): string {
+  return lines
+    .map((line) => `event: line\nid: ${line.seq}\ndata: ${JSON.stringify(logLineView(line))}\n\n`)
+    .join('');
+}
 
 /**
  * Server-Sent Events for one build's log: every stored line after `afterSeq`, then live lines,
@@ -60,12 +67,8 @@ export async function streamLog(
       let lines;
       do {
         ({ lines } = await deps.builds.readLog(buildId, cursor, PAGE));
-        let chunk = '';
-        for (const line of lines) {
-          chunk += `event: line\nid: ${line.seq}\ndata: ${JSON.stringify(logLineView(line))}\n\n`;
-          cursor = line.seq;
-        }
-        if (chunk && !closed) raw.write(chunk);
+        cursor = lines[lines.length - 1]?.seq ?? cursor;
+        if (lines.length > 0 && !closed) raw.write(lineEvents(lines));
       } while (lines.length === PAGE && !closed);
       const build = await deps.builds.get(buildId);
       if (build.status !== lastStatus) {
@@ -75,9 +78,7 @@ export async function streamLog(
       if (isTerminal(build.status)) {
         // Lines are committed before the final status, but read once more to be sure.
         const rest = await deps.builds.readLog(buildId, cursor, 100_000);
-        for (const line of rest.lines) {
-          raw.write(`event: line\nid: ${line.seq}\ndata: ${JSON.stringify(logLineView(line))}\n\n`);
-        }
+        raw.write(lineEvents(rest.lines));
         raw.write(`event: end\ndata: ${JSON.stringify(buildView(build))}\n\n`);
         break;
       }

@@ -3,22 +3,8 @@
  * prints an array of `{path, narSize, …}`; Nix 2.19 and later print an object keyed by path.
  */
 export function sumClosureNarSize(json: string): number {
-  const parsed: unknown = JSON.parse(json);
-  let entries: [string, unknown][];
-  if (Array.isArray(parsed)) entries = parsed.map((info: unknown) => [pathOf(info), info]);
-  else if (typeof parsed === 'object' && parsed !== null) entries = Object.entries(parsed);
-  else throw new Error('expected a JSON array or object');
-  const sizes = new Map<string, number>();
-  for (const [path, info] of entries) {
-    if (info === null) throw new Error(`${path} is not a valid store path`);
-    const narSize = (info as { narSize?: unknown }).narSize;
-    if (typeof narSize !== 'number' || !Number.isFinite(narSize) || narSize < 0) {
-      throw new Error(`no narSize for ${path}`);
-    }
-    sizes.set(path, narSize);
-  }
   let total = 0;
-  for (const size of sizes.values()) total += size;
+  for (const info of pathInfoEntries(json).values()) total += info.narSize;
   return total;
 }
 
@@ -30,7 +16,8 @@ function pathOf(info: unknown): string {
 
 interface PathInfoEntry {
   narSize: number;
-  references: string[];
+  /** Undefined when the output lacks them; only the closure walk needs them. */
+  references: string[] | undefined;
 }
 
 function pathInfoEntries(json: string): Map<string, PathInfoEntry> {
@@ -46,10 +33,9 @@ function pathInfoEntries(json: string): Map<string, PathInfoEntry> {
     if (typeof narSize !== 'number' || !Number.isFinite(narSize) || narSize < 0) {
       throw new Error(`no narSize for ${path}`);
     }
-    if (!Array.isArray(references) || references.some((r) => typeof r !== 'string')) {
-      throw new Error(`no references for ${path}`);
-    }
-    map.set(path, { narSize, references: references as string[] });
+    const names: unknown[] | undefined = Array.isArray(references) ? references : undefined;
+    const valid = names?.every((r): r is string => typeof r === 'string') ?? false;
+    map.set(path, { narSize, references: valid ? (names as string[]) : undefined });
   }
   return map;
 }
@@ -70,6 +56,7 @@ export function closureSizesFromPathInfo(json: string, pathSets: readonly (reado
       seen.add(path);
       const info = infos.get(path);
       if (!info) throw new Error(`${path} is missing from nix path-info's answer`);
+      if (!info.references) throw new Error(`no references for ${path}`);
       total += info.narSize;
       stack.push(...info.references);
     }
