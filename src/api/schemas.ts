@@ -23,8 +23,6 @@ export const BuildStatusSchema = Type.Union(
   ),
 );
 
-const EnvName = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 256 });
-
 export const SubmitBuildBody = Type.Object(
   {
     source: Type.Union([
@@ -52,7 +50,6 @@ export const SubmitBuildBody = Type.Object(
   { additionalProperties: false },
 );
 export type SubmitBuildBody = Static<typeof SubmitBuildBody>;
-export { EnvName };
 
 export const ProgressView = Type.Object({
   done: Type.Integer(),

@@ -1,5 +1,5 @@
 export { BuildService, type BuildServiceDeps } from './service.js';
-export { canTransition, isTerminal, sourcesOf, assertTransition } from './lifecycle.js';
+export { canTransition, isTerminal, assertTransition } from './lifecycle.js';
 export { EvaluationBatcher, type EvaluationRequest } from './evaluation-batcher.js';
 export { executeBuild, type ExecutorDeps } from './executor.js';
 export { BuildEvents } from './events.js';

@@ -1,10 +1,10 @@
 import { KilnError } from '../errors/index.js';
-import { BUILD_STATUSES, type BuildStatus } from '../persistence/index.js';
+import type { BuildStatus } from '../persistence/index.js';
 
 /**
- * The build state machine. Every status change in kiln is a compare-and-set in the store whose
- * precondition comes from this table, so two actors (a worker finishing, a user cancelling, a
- * recovery sweep) can never both win.
+ * The build state machine. Status changes are compare-and-set updates in the store (precondition:
+ * the status they start from), so two actors (a worker finishing, a user cancelling, a recovery
+ * sweep) can never both win; this table says which of those changes exist.
  */
 const TRANSITIONS: Readonly<Record<BuildStatus, readonly BuildStatus[]>> = {
   pending: ['running', 'cancelled', 'superseded'],
@@ -19,11 +19,6 @@ const TRANSITIONS: Readonly<Record<BuildStatus, readonly BuildStatus[]>> = {
 
 export function canTransition(from: BuildStatus, to: BuildStatus): boolean {
   return TRANSITIONS[from].includes(to);
-}
-
-/** Statuses from which `to` can be reached: the precondition of a store update into `to`. */
-export function sourcesOf(to: BuildStatus): BuildStatus[] {
-  return BUILD_STATUSES.filter((from) => canTransition(from, to));
 }
 
 export function isTerminal(status: BuildStatus): boolean {
