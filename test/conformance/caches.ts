@@ -6,7 +6,7 @@ import type { CacheKeyRecord, NewCache, Store, TokenRecord } from '../../src/per
 import type { StoreTest } from './harness.js';
 
 export function newCache(overrides: Partial<NewCache> = {}): NewCache {
-  return { name: 'main', private: false, priority: 40, createdAt: 1000, ...overrides };
+  return { name: 'main', private: false, priority: 40, retentionDays: null, createdAt: 1000, ...overrides };
 }
 
 export function cacheKey(
@@ -94,6 +94,26 @@ export function cacheTests(storeTest: StoreTest): void {
       );
       assert.deepEqual(await store.caches.list(), []);
     });
+
+    storeTest(
+      'create stores the retention; setRetention changes it on live caches only',
+      async ({ store }) => {
+        await createCache(store, 'main', { retentionDays: 30 });
+        assert.equal((await store.caches.get('main'))?.retentionDays, 30);
+        assert.equal(await store.caches.setRetention('main', 7), true);
+        assert.deepEqual(await store.caches.get('main'), {
+          ...newCache({ retentionDays: 7 }),
+          deletedAt: null,
+        });
+        assert.equal(await store.caches.setRetention('main', null), true);
+        assert.equal((await store.caches.get('main'))?.retentionDays, null, 'null keeps paths forever');
+        assert.equal(await store.caches.setRetention('missing', 7), false);
+        await createCache(store, 'gone', { retentionDays: 3 });
+        await store.caches.markDeleted('gone', 2000);
+        assert.equal(await store.caches.setRetention('gone', 9), false);
+        assert.equal((await store.caches.get('gone'))?.retentionDays, 3, 'a deleted cache keeps its record');
+      },
+    );
 
     storeTest('markDeleted keeps the record, the first time and the name', async ({ store }) => {
       await createCache(store, 'main');

@@ -1,6 +1,9 @@
 import { describe } from 'node:test';
 import { buildRecordTests } from './builds.js';
+import { cacheDeletionTests } from './cache-deletion.js';
+import { cacheNarTests } from './cache-nars.js';
 import { cachePathTests } from './cache-paths.js';
+import { cacheStatsTests } from './cache-stats.js';
 import { cacheTests } from './caches.js';
 import { claimTests } from './claims.js';
 import { storeTestWith } from './harness.js';
@@ -33,7 +36,10 @@ export function runStoreConformance(backendName: string, openStore: OpenStore): 
     logCapTests(storeTest);
     tokenAndSettingsTests(storeTest);
     cacheTests(storeTest);
+    cacheNarTests(storeTest);
     cachePathTests(storeTest);
+    cacheDeletionTests(storeTest);
+    cacheStatsTests(storeTest);
     lifecycleTests(storeTest);
   });
 }

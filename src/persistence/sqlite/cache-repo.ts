@@ -1,8 +1,23 @@
 import type { Database } from 'better-sqlite3';
 import { KilnError } from '../../errors/index.js';
-import type { CacheKeyRecord, CacheObjectRecord, CacheRecord, CacheRepo, NewCache } from '../types.js';
+import type {
+  CacheCounters,
+  CacheKeyRecord,
+  CacheObjectRecord,
+  CachePathSummary,
+  CachePathView,
+  CachePin,
+  CacheRecord,
+  CacheRepo,
+  CacheUsage,
+  NarRecord,
+  NewCache,
+} from '../types.js';
+import { SqliteCacheCounters } from './cache-counters.js';
 import { liveCacheGuard } from './cache-guard.js';
+import { SqliteCacheNars } from './cache-nars.js';
 import { SqliteCachePaths } from './cache-paths.js';
+import { SqliteCachePins } from './cache-pins.js';
 import { cacheKeyParams, rowToCache, rowToCacheKey } from './cache-rows.js';
 import type { CacheKeyRow, CacheRow } from './cache-rows.js';
 import { settle } from './settle.js';
@@ -11,6 +26,7 @@ interface CacheParams {
   name: string;
   private: number;
   priority: number;
+  retentionDays: number | null;
   createdAt: number;
 }
 
@@ -20,8 +36,15 @@ interface RetireParams {
   at: number;
 }
 
+/**
+ * Caches and their keys; the paths, NARs, pins and counters are in their own classes (one per
+ * table group), which this one delegates to.
+ */
 export class SqliteCacheRepo implements CacheRepo {
   private readonly paths: SqliteCachePaths;
+  private readonly nars: SqliteCacheNars;
+  private readonly pinned: SqliteCachePins;
+  private readonly stats: SqliteCacheCounters;
   private readonly createTransaction;
   private readonly addKeyTransaction;
   private readonly getStatement;
@@ -30,15 +53,19 @@ export class SqliteCacheRepo implements CacheRepo {
   private readonly keysStatement;
   private readonly signingKeysStatement;
   private readonly retireStatement;
+  private readonly retentionStatement;
 
   constructor(db: Database) {
     this.paths = new SqliteCachePaths(db);
+    this.nars = new SqliteCacheNars(db);
+    this.pinned = new SqliteCachePins(db);
+    this.stats = new SqliteCacheCounters(db);
     const requireLiveCache = liveCacheGuard(db);
     const cacheExists = db.prepare<[string], number>('SELECT 1 FROM caches WHERE name = ?').pluck();
     const keyNameTaken = db.prepare<[string], number>('SELECT 1 FROM cache_keys WHERE key_name = ?').pluck();
     const insertCache = db.prepare<[CacheParams]>(`
-      INSERT INTO caches (name, private, priority, created_at, deleted_at)
-      VALUES (@name, @private, @priority, @createdAt, NULL)`);
+      INSERT INTO caches (name, private, priority, retention_days, created_at, deleted_at)
+      VALUES (@name, @private, @priority, @retentionDays, @createdAt, NULL)`);
     const insertKey = db.prepare<[CacheKeyRecord]>(`
       INSERT INTO cache_keys (cache_name, key_name, public_key, secret_key_ciphertext, created_at,
         activated_at, retires_at)
@@ -86,6 +113,9 @@ export class SqliteCacheRepo implements CacheRepo {
       SET retires_at = CASE WHEN retires_at IS NULL OR retires_at > @at THEN @at ELSE retires_at END
       WHERE cache_name = @cacheName AND key_name = @keyName
       RETURNING *`);
+    this.retentionStatement = db.prepare<[number | null, string]>(
+      'UPDATE caches SET retention_days = ? WHERE name = ? AND deleted_at IS NULL',
+    );
   }
 
   create(cache: NewCache, firstKey: CacheKeyRecord): Promise<CacheRecord> {
@@ -96,12 +126,12 @@ export class SqliteCacheRepo implements CacheRepo {
           keyCache: firstKey.cacheName,
         });
       }
-      const { name, priority, createdAt } = cache;
+      const { name, priority, retentionDays, createdAt } = cache;
       this.createTransaction.immediate(
-        { name, private: cache.private ? 1 : 0, priority, createdAt },
+        { name, private: cache.private ? 1 : 0, priority, retentionDays, createdAt },
         cacheKeyParams(firstKey),
       );
-      return { name, private: cache.private, priority, createdAt, deletedAt: null };
+      return { name, private: cache.private, priority, retentionDays, createdAt, deletedAt: null };
     });
   }
 
@@ -141,11 +171,42 @@ export class SqliteCacheRepo implements CacheRepo {
     });
   }
 
+  setRetention(cacheName: string, days: number | null): Promise<boolean> {
+    return settle(() => this.retentionStatement.run(days, cacheName).changes === 1);
+  }
+
+  putNar(nar: NarRecord): Promise<{ nar: NarRecord; created: boolean }> {
+    return this.nars.putNar(nar);
+  }
+
+  getNar(narHash: string): Promise<NarRecord | undefined> {
+    return this.nars.getNar(narHash);
+  }
+
+  getNarByFileKey(fileKey: string): Promise<NarRecord | undefined> {
+    return this.nars.getNarByFileKey(fileKey);
+  }
+
+  cacheHasNar(cacheName: string, narHash: string): Promise<boolean> {
+    return this.nars.cacheHasNar(cacheName, narHash);
+  }
+
+  deleteUnreferencedNars(
+    createdBefore: number,
+    limit: number,
+  ): Promise<{ nar: NarRecord; aliases: string[] }[]> {
+    return this.nars.deleteUnreferencedNars(createdBefore, limit);
+  }
+
   putPath(object: CacheObjectRecord): Promise<void> {
     return this.paths.putPath(object);
   }
 
-  getPath(cacheName: string, storePathHash: string): Promise<CacheObjectRecord | undefined> {
+  setSignatures(cacheName: string, storePathHash: string, signatures: readonly string[]): Promise<boolean> {
+    return this.paths.setSignatures(cacheName, storePathHash, signatures);
+  }
+
+  getPath(cacheName: string, storePathHash: string): Promise<CachePathView | undefined> {
     return this.paths.getPath(cacheName, storePathHash);
   }
 
@@ -153,7 +214,39 @@ export class SqliteCacheRepo implements CacheRepo {
     return this.paths.missingPaths(cacheName, storePathHashes);
   }
 
-  deletePath(cacheName: string, storePathHash: string): Promise<boolean> {
-    return this.paths.deletePath(cacheName, storePathHash);
+  touchPaths(cacheName: string, storePathHashes: readonly string[], at: number): Promise<void> {
+    return this.paths.touchPaths(cacheName, storePathHashes, at);
+  }
+
+  listPaths(cacheName: string): Promise<CachePathSummary[]> {
+    return this.paths.listPaths(cacheName);
+  }
+
+  deletePaths(cacheName: string, storePathHashes: readonly string[]): Promise<string[]> {
+    return this.paths.deletePaths(cacheName, storePathHashes);
+  }
+
+  pin(cacheName: string, storePathHash: string, now: number): Promise<boolean> {
+    return this.pinned.pin(cacheName, storePathHash, now);
+  }
+
+  unpin(cacheName: string, storePathHash: string): Promise<boolean> {
+    return this.pinned.unpin(cacheName, storePathHash);
+  }
+
+  pins(cacheName: string): Promise<CachePin[]> {
+    return this.pinned.pins(cacheName);
+  }
+
+  addStats(cacheName: string, deltas: Partial<CacheCounters>): Promise<void> {
+    return this.stats.addStats(cacheName, deltas);
+  }
+
+  counters(cacheName: string): Promise<CacheCounters> {
+    return this.stats.counters(cacheName);
+  }
+
+  usage(cacheName: string): Promise<CacheUsage> {
+    return this.stats.usage(cacheName);
   }
 }

@@ -38,7 +38,10 @@ async function createCaches(store: Store, worker: number, names: readonly string
       retiresAt: null,
     };
     try {
-      await store.caches.create({ name, private: false, priority: 40, createdAt: 1 }, key);
+      await store.caches.create(
+        { name, private: false, priority: 40, retentionDays: null, createdAt: 1 },
+        key,
+      );
       created.push(name);
     } catch (error) {
       if (!isKilnError(error) || error.code !== 'KILN_ERR_CONFLICT') throw error;

@@ -60,6 +60,7 @@ void describe('sqlite store specifics', () => {
         assert.deepEqual(migrations, [
           { version: 1, name: '001_init.sql' },
           { version: 2, name: '002_caches.sql' },
+          { version: 3, name: '003_warehouse.sql' },
         ]);
       } finally {
         db.close();
@@ -96,7 +97,10 @@ void describe('sqlite store specifics', () => {
         activatedAt: 2,
         retiresAt: null,
       };
-      await store.caches.create({ name: 'main', private: false, priority: 40, createdAt: 2 }, key);
+      await store.caches.create(
+        { name: 'main', private: false, priority: 40, retentionDays: null, createdAt: 2 },
+        key,
+      );
       assert.deepEqual(await store.caches.signingKeys('main', 3), [key]);
     });
   });
