@@ -17,7 +17,8 @@ test: setup
 	bash scripts/test.sh
 
 bench: setup
-	node dist/bench/run.js
+	bash scripts/bench-deps.sh
+	node dist/bench/run.js $(BENCH)
 
 lint:
 	npm run lint

@@ -4,6 +4,7 @@
  *     (a real CLI process against a real `kiln serve`) versus `nix-build` of the same expression.
  *  2. Throughput: 200 small distinct derivations submitted at once through the API versus one
  *     `nix-build` of an expression holding all 200.
+ *  3. `cache` (bench/cache): the binary cache against nginx, and `kiln push` against `nix copy`.
  * Prints absolute times and ratios; asserts nothing.
  */
 import { execFile } from 'node:child_process';
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { kilnBin, startServerProcess } from '../test/helpers/server-process.js';
+import { runCacheBench } from './cache/index.js';
 
 const run = promisify(execFile);
 const NIX_OPTS = [
@@ -150,4 +152,11 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// `node dist/bench/run.js [build|cache]...` runs the named benchmarks; no argument runs them all.
+const BENCHMARKS: Record<string, () => Promise<void>> = { build: main, cache: runCacheBench };
+const selected = process.argv.slice(2);
+for (const name of selected.length > 0 ? selected : Object.keys(BENCHMARKS)) {
+  const bench = BENCHMARKS[name];
+  if (!bench) throw new Error(`unknown benchmark ${name}; choose from ${Object.keys(BENCHMARKS).join(', ')}`);
+  await bench();
+}

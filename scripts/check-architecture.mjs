@@ -42,8 +42,9 @@ const forbidden = {
 };
 // Leaf contexts: the complete list of what they may import, so a new dependency is a decision.
 const allowed = {
-  // The binary cache pipes NARs through compressors (process) and writes files (fsutil).
-  cache: ['errors', 'process', 'fsutil'],
+  // The warehouse: NARs through compressors (process), files (fsutil), its records (persistence),
+  // sealed signing keys (secrets), cache tokens (tokens), and Nix for pushing closures (runner/nix).
+  cache: ['errors', 'process', 'fsutil', 'nar', 'persistence', 'secrets', 'tokens', 'runner/nix'],
   // Encryption at rest: the master key file is written with fsutil; nothing else.
   secrets: ['errors', 'fsutil'],
 };

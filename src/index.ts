@@ -1,5 +1,14 @@
 /** The library API: `import { NixBuildService, createKiln } from 'kiln'`. */
-export { NixBuildService, type NixExpressionBuildOptions } from './library/index.js';
+export {
+  NixBuildService,
+  NixCacheService,
+  type NixExpressionBuildOptions,
+  type WorkerCacheOptions,
+  type WorkerNixConfig,
+  type CacheStatistics,
+  type CacheCommonPackagesResult,
+  type OptimiseResult,
+} from './library/index.js';
 export {
   createKiln,
   startKilnServer,

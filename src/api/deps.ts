@@ -5,6 +5,7 @@ import type {
   Statistics,
   StatisticsQuery,
 } from '../builds/index.js';
+import type { Warehouse } from '../cache/index.js';
 import type { TokenRecord } from '../persistence/index.js';
 
 /** Everything the HTTP layer needs, constructed by src/main. */
@@ -14,6 +15,9 @@ export interface ApiDeps {
   statistics(query: StatisticsQuery): Promise<Statistics>;
   cleanup(olderThanMs: number, dryRun: boolean): Promise<CleanupResult>;
   authenticate(secret: string): Promise<TokenRecord | undefined>;
+  warehouse: Warehouse;
+  /** Garbage-collects one cache (or reports what would go); the report is returned as JSON. */
+  collectGarbage(cacheName: string, dryRun: boolean): Promise<unknown>;
   bodyLimitBytes: number;
   /** How often a live log stream re-reads the store when no event arrives. */
   logPollMs: number;

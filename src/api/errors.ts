@@ -8,6 +8,8 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   KILN_ERR_ENV_NAME: 400,
   KILN_ERR_TIMEOUT_RANGE: 400,
   KILN_ERR_EXPR_TOO_LARGE: 413,
+  KILN_ERR_TOO_LARGE: 413,
+  KILN_ERR_RANGE: 416,
   KILN_ERR_EXPR_PARSE: 422,
   KILN_ERR_EXPR_EVAL: 422,
   KILN_ERR_FILE_NOT_FOUND: 400,
@@ -73,6 +75,9 @@ export function errorHandler(
   const kilnError = toKilnError(error);
   const status = statusFor(kilnError.code);
   if (status >= 500) request.log.error({ err: error }, 'request failed');
+  const size = kilnError.details?.['size'];
+  // HTTP asks a 416 to say how large the object is.
+  if (status === 416 && typeof size === 'number') void reply.header('content-range', `bytes */${size}`);
   void reply.status(status).send({
     error: {
       code: kilnError.code,

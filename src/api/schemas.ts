@@ -46,6 +46,13 @@ export const SubmitBuildBody = Type.Object(
     serviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     labels: Type.Optional(Type.Record(Type.String(), Type.String())),
     priority: Type.Optional(Type.Integer({ minimum: -100, maximum: 100 })),
+    push: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 63,
+        description: "Cache to push the outputs' closure to after a successful build.",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -106,6 +113,10 @@ export const BuildView = Type.Object(
     cached: Type.Boolean(),
     commit: Type.Union([Type.Unknown(), Type.Null()]),
     image: Type.Union([Type.Object({ ref: Type.String(), digest: Type.String() }), Type.Null()]),
+    pushCache: Type.Union([Type.String(), Type.Null()], { description: 'Cache the outputs are pushed to.' }),
+    substituted: Type.Array(Type.String(), { description: 'Store paths taken from a substituter.' }),
+    built: Type.Array(Type.String(), { description: 'Derivations Nix built.' }),
+    pushed: Type.Array(Type.String(), { description: 'Store paths this build uploaded to pushCache.' }),
     steps: Type.Optional(Type.Array(StepView)),
   },
   { $id: 'BuildView' },

@@ -6,10 +6,23 @@ import type { ApiDeps } from './deps.js';
 import { errorHandler } from './errors.js';
 import { adminRoutes } from './routes/admin.js';
 import { buildRoutes } from './routes/builds.js';
+import { cacheProtocolRoutes } from './routes/cache-protocol.js';
+import { cacheRoutes } from './routes/caches.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { BuildView, ErrorBody } from './schemas.js';
 
 const PUBLIC_PATHS = new Set(['/api/v1/openapi.json', '/healthz']);
+// Routes that take cache-scoped tokens check rights themselves (src/api/routes/caches.ts).
+const SELF_AUTHORISED_PREFIXES = ['/api/v1/caches', '/api/v1/tokens'];
+
+/**
+ * Whether a request path tries to climb out of where it points: a `..` segment, an encoded dot,
+ * slash or backslash, or a backslash. No route has a use for any of them.
+ */
+export function isTraversal(path: string): boolean {
+  if (/%2e|%2f|%5c|\\/i.test(path)) return true;
+  return path.split('/').some((segment) => segment === '..' || segment === '.');
+}
 
 export interface ApiServerOptions {
   logger?: boolean;
@@ -48,7 +61,11 @@ export async function buildApiServer(
 
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?')[0] ?? '';
+    if (isTraversal(path)) {
+      throw new KilnError('KILN_ERR_VALIDATION', 'the request path must not contain .. or encoded / . \\');
+    }
     if (PUBLIC_PATHS.has(path) || !(path.startsWith('/api/') || path === '/metrics')) return;
+    if (SELF_AUTHORISED_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`))) return;
     await requireAdmin(request, (secret) => deps.authenticate(secret));
   });
 
@@ -57,6 +74,8 @@ export async function buildApiServer(
   buildRoutes(app, deps);
   adminRoutes(app, deps);
   metricsRoutes(app, deps);
+  cacheRoutes(app, deps);
+  await app.register(async (scope) => cacheProtocolRoutes(scope, deps));
   await app.ready();
   return app;
 }

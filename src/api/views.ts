@@ -42,6 +42,10 @@ export function buildView(build: BuildRecord | BuildDetails): BuildView {
     cached: false,
     commit: null,
     image: null,
+    pushCache: build.pushCache,
+    substituted: build.substituted,
+    built: build.built,
+    pushed: build.pushed,
   };
   if ('steps' in build) {
     view.steps = build.steps.map((s) => ({

@@ -4,7 +4,7 @@ import type { NixEvent } from '../runner/nix/index.js';
 import { SHUTDOWN_REASON } from '../queue/index.js';
 import type { BuildEvents } from './events.js';
 import { LogSink } from './log-sink.js';
-import type { BuildRunner, RealiseResult } from './ports.js';
+import type { BuildRunner, PushOutputs, RealiseResult } from './ports.js';
 
 export interface ExecutorDeps {
   store: Store;
@@ -16,6 +16,8 @@ export interface ExecutorDeps {
   logCapBytes: number;
   owner: string;
   clock: () => number;
+  /** Pushes outputs for builds submitted with a push cache; absent: such builds fail at that step. */
+  pushOutputs?: PushOutputs | undefined;
 }
 
 const PROGRESS_WRITE_MS = 500;
@@ -67,6 +69,11 @@ export async function executeBuild(
     );
   };
 
+  // What Nix substituted and built, from its structured log: kept on the record.
+  const substituted = new Set<string>();
+  const built = new Set<string>();
+  let pushed: string[] = [];
+
   events.emit({ type: 'status', buildId: id, status: 'running' });
   sink.write('kiln', `kiln: attempt ${build.attempts}, building ${build.drvPaths.length} derivation(s)`);
   await store.steps.start(id, 'realise', clock());
@@ -80,6 +87,11 @@ export async function executeBuild(
       maxSilentSeconds: build.maxSilentSeconds,
       signal,
       onEvent: (event) => {
+        if (event.type === 'build-started' && event.drvPath !== '') built.add(event.drvPath);
+        if (event.type === 'substitute-started' && !substituted.has(event.storePath)) {
+          substituted.add(event.storePath);
+          sink.write('kiln', `kiln: substituting ${event.storePath} from ${event.substituter}`);
+        }
         if (applyEvent(progress, event)) {
           events.emit({ type: 'progress', buildId: id, progress: { ...progress } });
           saveProgress(event.type === 'build-started');
@@ -120,6 +132,12 @@ export async function executeBuild(
         outcome = { status: 'cancelled', exitCode: null, reason: 'cancelled', message: 'cancelled' };
     }
     progress.done = Math.max(progress.done, progress.expected);
+  }
+
+  if (outcome.status === 'succeeded' && build.pushCache !== null) {
+    const pushOutcome = await pushStep(deps, build, outcome.outputs, signal, sink);
+    if (pushOutcome.ok) pushed = pushOutcome.pushed;
+    else outcome = pushOutcome.failure;
   }
 
   const abortReason = signal.aborted && signal.reason instanceof Error ? signal.reason.message : '';
@@ -168,6 +186,9 @@ export async function executeBuild(
     {
       ...final,
       progress,
+      substituted: [...substituted],
+      built: [...built],
+      pushed,
       finishedAt: now,
       durationMs: build.startedAt === null ? null : now - build.startedAt,
       ...clearLease,
@@ -179,5 +200,53 @@ export async function executeBuild(
   } else {
     // Cancelled (or the lease was taken over) while we ran: the record already says so.
     await store.builds.update(id, clearLease, { leaseOwner: deps.owner });
+  }
+}
+
+type PushStepOutcome = { ok: true; pushed: string[] } | { ok: false; failure: RealiseResult };
+
+/**
+ * The `push` step: uploads the closure of the outputs to the build's cache. A failure fails the
+ * build (the outputs exist, but what was asked for, a cache that has them, did not happen).
+ */
+async function pushStep(
+  deps: ExecutorDeps,
+  build: BuildRecord,
+  outputs: string[],
+  signal: AbortSignal,
+  sink: LogSink,
+): Promise<PushStepOutcome> {
+  const cache = build.pushCache ?? '';
+  const { store, clock } = deps;
+  await store.steps.start(build.id, 'push', clock());
+  sink.write('kiln', `kiln: pushing the closure of ${outputs.length} output(s) to ${cache}`);
+  try {
+    if (!deps.pushOutputs) throw new Error('this server has no warehouse to push to');
+    const report = await deps.pushOutputs(cache, outputs, signal, (text) => sink.write('kiln', text));
+    sink.write(
+      'kiln',
+      `kiln: pushed ${report.pushed.length} path(s) to ${cache} (${report.bytesUploaded} bytes compressed, ` +
+        `${report.narBytes} bytes NAR) in ${report.seconds.toFixed(1)} s; ${report.alreadyPresent} already there`,
+    );
+    await store.steps.finish(build.id, 'push', 'succeeded', clock(), `${report.pushed.length} pushed`);
+    return { ok: true, pushed: report.pushed };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    await store.steps.finish(build.id, 'push', 'failed', clock(), message);
+    if (signal.aborted) {
+      return {
+        ok: false,
+        failure: { status: 'cancelled', exitCode: null, reason: 'cancelled', message: 'cancelled' },
+      };
+    }
+    return {
+      ok: false,
+      failure: {
+        status: 'failed',
+        exitCode: null,
+        reason: 'push-failed',
+        message: `step push: pushing to ${cache} failed: ${message}`,
+      },
+    };
   }
 }

@@ -9,5 +9,12 @@ export { recoverInterruptedBuilds } from './recovery.js';
 export { parseDuration } from './duration.js';
 export { newBuildId, BUILD_ID_PATTERN } from './ids.js';
 export { validateSubmission, type SubmissionLimits } from './validation.js';
-export type { BuildRunner, OrphanKiller, RealiseRequest, RealiseResult } from './ports.js';
+export type {
+  BuildRunner,
+  OrphanKiller,
+  PushOutputs,
+  PushReport,
+  RealiseRequest,
+  RealiseResult,
+} from './ports.js';
 export type { BuildSubmission, BuildDetails, BuildEvent, Statistics, CleanupResult } from './types.js';

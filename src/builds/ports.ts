@@ -45,5 +45,25 @@ export interface BuildRunner {
   ): Promise<PromiseSettledResult<number>[]>;
 }
 
+/** What pushing a build's outputs did; `pushed` lists only the paths uploaded by this push. */
+export interface PushReport {
+  pushed: string[];
+  alreadyPresent: number;
+  bytesUploaded: number;
+  narBytes: number;
+  seconds: number;
+}
+
+/**
+ * Pushes the closure of `paths` to the cache `cache` (the warehouse, wired in src/main). Lines
+ * for the build log go to `onLine`; a failure rejects with a message fit for the build's error.
+ */
+export type PushOutputs = (
+  cache: string,
+  paths: readonly string[],
+  signal: AbortSignal,
+  onLine: (text: string) => void,
+) => Promise<PushReport>;
+
 /** Kills a process tree left behind by a crashed server, if it is still the same process. */
 export type OrphanKiller = (pid: number, startTime: string | null) => Promise<void>;

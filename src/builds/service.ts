@@ -24,6 +24,8 @@ export interface BuildServiceDeps {
   onQueued: () => void;
   /** Aborts a build running in this process; false if it runs elsewhere or not at all. */
   abortRunning: (buildId: string, reason: string) => boolean;
+  /** Throws (e.g. KILN_ERR_NOT_FOUND) unless builds may push to this cache; checked at submission. */
+  checkPushCache?: ((cache: string) => Promise<void>) | undefined;
 }
 
 /** Submission, queries and cancellation of builds. Execution lives in executor.ts. */
@@ -45,6 +47,12 @@ export class BuildService {
    */
   async submit(input: BuildSubmission): Promise<BuildRecord[]> {
     const valid = validateSubmission(input, this.#deps.limits);
+    if (valid.push !== undefined) {
+      if (!this.#deps.checkPushCache) {
+        throw new KilnError('KILN_ERR_VALIDATION', 'this server cannot push build outputs to a cache');
+      }
+      await this.#deps.checkPushCache(valid.push);
+    }
     return this.#evaluateAndQueue(valid);
   }
 
@@ -97,6 +105,7 @@ export class BuildService {
           maxSilentSeconds: valid.maxSilentSeconds,
           drvPaths: p.drvPaths,
           createdAt: now,
+          pushCache: valid.push ?? null,
         }),
       );
     }

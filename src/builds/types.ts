@@ -10,6 +10,8 @@ export interface BuildSubmission {
   serviceId?: string | undefined;
   labels?: Record<string, string> | undefined;
   priority?: number | undefined;
+  /** Cache to push the outputs' closure to after a successful build. */
+  push?: string | undefined;
 }
 
 export interface BuildDetails extends BuildRecord {

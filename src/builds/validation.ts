@@ -5,6 +5,8 @@ import type { BuildSubmission } from './types.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SYSTEM = /^[a-z0-9_]+-[a-z0-9_]+$/;
+// The warehouse's cache name rule (src/cache/warehouse/names.ts), checked early for a clear error.
+const CACHE_NAME = /^[a-z0-9](?:[a-z0-9._-]{0,61}[a-z0-9])?$/;
 
 export interface SubmissionLimits {
   defaultTimeoutSeconds: number;
@@ -77,6 +79,11 @@ export function validateSubmission(input: BuildSubmission, limits: SubmissionLim
         `system ${JSON.stringify(system)} is not of the form arch-os`,
       );
     }
+  }
+  if (input.push !== undefined && (!CACHE_NAME.test(input.push) || input.push.includes('..'))) {
+    throw new KilnError('KILN_ERR_VALIDATION', `${JSON.stringify(input.push)} is not a cache name`, {
+      push: input.push.slice(0, 100),
+    });
   }
   return { ...input, timeoutSeconds, maxSilentSeconds, systems };
 }

@@ -1,4 +1,5 @@
-// The binary-cache context: formats, storage and compression streams; the HTTP side comes later.
+// The warehouse (binary caches): formats, storage, compression streams, and the Warehouse service
+// the HTTP layer serves.
 export { parseNarInfo, renderNarInfo, validateNarInfo, type NarInfo } from './formats/narinfo.js';
 export {
   parseNixCacheInfo,
@@ -36,8 +37,45 @@ export {
   STREAM_COMPRESSIONS,
   type StreamCompression,
   type CompressionStreamOptions,
+  XZ_DECOMPRESS_MEMLIMIT_BYTES,
 } from './formats/compression-process.js';
-export { createFsStorage } from './storage/fs.js';
+export { createFsStorage, type FsObjectStorage } from './storage/fs.js';
 export { isValidKey, assertValidKey, MAX_KEY_LENGTH, MAX_SEGMENT_LENGTH } from './storage/keys.js';
 export { resolveRange } from './storage/range.js';
 export type { ObjectStorage, ObjectInfo, ByteRange, ReadResult, WriteOptions } from './storage/types.js';
+// Garbage collection (src/cache/gc): pure planner, runner, route body and periodic schedule.
+export {
+  planGarbageCollection,
+  retentionCutoff,
+  referenceHash,
+  type GcPathInput,
+  type GcPlanInput,
+  type GcPlan,
+  type GcKeepReason,
+  type GcKeptPath,
+  type GcDeletedPath,
+} from './gc/plan.js';
+export {
+  collectGarbage,
+  handleGcRequest,
+  NAR_GRACE_MS,
+  type GcRepo,
+  type GcStorage,
+  type GcDeps,
+  type GcOptions,
+  type GcReport,
+} from './gc/run.js';
+export { startGcSchedule, type GcSchedule, type GcScheduleDeps } from './gc/schedule.js';
+export * from './push/index.js';
+export {
+  Warehouse,
+  type WarehouseOptions,
+  type CacheInfo,
+  type CacheKeyView,
+  type NewCacheRequest,
+  type CreatedToken,
+  type TokenView,
+} from './warehouse/warehouse.js';
+export { type CacheRight } from './warehouse/access.js';
+export { isCacheName, isStorePathHashPart } from './warehouse/names.js';
+export { type ReceivedNar } from './warehouse/nar-upload.js';

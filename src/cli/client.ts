@@ -120,10 +120,17 @@ export class KilnClient {
     return response.body;
   }
 
+  /** Any JSON endpoint of the API (cache, token and push commands); `path` starts with /api/. */
+  call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.json<T>(method, path, body);
+  }
+
   private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await this.send(method, path, body, {}, AbortSignal.timeout(this.requestTimeoutMs));
     if (!response.ok) throw await errorFrom(response);
     const text = await readText(response, this.server);
+    // 204 No Content (pins, revocations) has no body to parse.
+    if (text === '') return undefined as T;
     try {
       return JSON.parse(text) as T;
     } catch {

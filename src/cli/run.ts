@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { isKilnError } from '../errors/index.js';
 import { parseCommandLine, type Plan } from './args/index.js';
 import { runBuild } from './commands/build.js';
+import { runCache, runToken } from './commands/cache.js';
 import { runLogs } from './commands/logs.js';
+import { runPush } from './commands/push.js';
 import { runServe } from './commands/serve.js';
 import { runCancel, runCleanup, runList, runStats, runStatus } from './commands/simple.js';
 import { exitCodeFor, formatError, isUsageError } from './errors.js';
@@ -59,6 +61,12 @@ function execute(plan: Plan, io: CliIo): Promise<number> | number {
       return runStats(plan, io);
     case 'cleanup':
       return runCleanup(plan, io);
+    case 'push':
+      return runPush(plan, io);
+    case 'cache':
+      return runCache(plan, io);
+    case 'token':
+      return runToken(plan, io);
   }
 }
 

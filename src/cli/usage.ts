@@ -18,6 +18,9 @@ Commands:
   list      list builds
   stats     build statistics
   cleanup   delete old builds
+  push      upload store paths and their closures to a cache
+  cache     binary caches: create, info, list, rotate-key, retention, gc, pin, unpin, pins
+  token     cache and admin tokens: create, list, revoke
   help      show help for a command
 
 Run 'kiln help COMMAND' or 'kiln COMMAND --help' for details.
@@ -52,6 +55,7 @@ Options:
   --service ID         the service the build belongs to (concurrency group)
   --label KEY=VALUE    label the build (repeatable)
   --priority N         -100..100, higher runs first (write --priority=-5 for negative values)
+  --push CACHE         after a successful build, push the outputs' closure to the server's CACHE
   --wait               wait until the build ends and print a summary
   --follow             like --wait, streaming the build log meanwhile
   --json               print JSON: the build (or {groupId, status, builds} for several systems)
@@ -107,6 +111,60 @@ Options:
   --older-than DURATION  age limit (required)
   --dry-run              only report what would be deleted
   --json                 print the API response
+
+${CLIENT}`,
+
+  push: `Usage: kiln push CACHE PATH... [--jobs N] [--json]
+
+Uploads each PATH (a store path, or a link to one such as ./result) with its whole closure to the
+server's cache CACHE. Paths the cache already has are skipped; each path's narinfo is uploaded only
+after those of its references. Needs a token with push permission for CACHE.
+
+Options:
+  --jobs N             NARs compressed and uploaded at once (1..64, default 8)
+  --json               print the summary as JSON: pushed, alreadyPresent, bytesUploaded, …
+
+${CLIENT}`,
+
+  cache: `Usage: kiln cache SUBCOMMAND [OPTIONS]
+
+Binary caches served at SERVER/cache/NAME (a Nix substituter URL and a 'nix copy --to' target).
+
+Subcommands:
+  create NAME [--private] [--priority N] [--retention DAYS]
+                       create a cache with its own signing key; prints the public key
+                       (NAME-1:...) as the last line. --private: reads need a pull token
+  info NAME            keys, trusted-public-keys, paths, bytes, hit rate, uploads
+  list                 every cache
+  rotate-key NAME [--overlap DURATION]
+                       a new key signs from now on; the old one keeps signing for the
+                       overlap (default: the server's, 7d) so clients can trust the new one
+  retention NAME DAYS  paths not fetched or pushed for DAYS go at the next GC ('never' keeps)
+  gc NAME [--dry-run]  collect garbage now (--dry-run reports what would go and the bytes)
+  pin NAME PATH        keep a path and its closure whatever the retention
+  unpin NAME PATH      undo a pin
+  pins NAME            list the pinned paths
+
+Options:
+  --json               print the API response
+
+${CLIENT}`,
+
+  token: `Usage: kiln token SUBCOMMAND [OPTIONS]
+
+Subcommands:
+  create --cache NAME --perm pull|push|admin [--ttl DURATION] [--description TEXT]
+                       a token for one cache (push includes pull, admin includes push and
+                       manages the cache); --perm admin without --cache: a server admin token.
+                       The token is printed once, on stdout
+  list [--cache NAME]  tokens (never their secrets)
+  revoke ID            revoke at once
+
+Tokens work as 'Authorization: Bearer TOKEN' and as the password of HTTP Basic auth, so a
+netrc line 'machine HOST login kiln password TOKEN' lets nix pull from and push to a cache.
+
+Options:
+  --json               print the API response
 
 ${CLIENT}`,
 

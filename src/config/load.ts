@@ -40,6 +40,11 @@ function fromEnv(env: Env): Record<string, unknown> {
       password: pick('DOCKER_REGISTRY_PASSWORD'),
     },
     upstreamCache: { url: pick('NIX_CACHE_URL'), localCacheDir: pick('NIX_LOCAL_CACHE_DIR') },
+    // Space-separated, as in nix.conf: binary caches builds substitute from and the keys they sign with.
+    cache: {
+      substituters: pick('KILN_SUBSTITUTERS')?.split(/\s+/).filter(Boolean),
+      trustedPublicKeys: pick('KILN_TRUSTED_PUBLIC_KEYS')?.split(/\s+/).filter(Boolean),
+    },
     nix: { nixPath: pick('NIX_PATH') },
   };
 }
@@ -79,6 +84,12 @@ export function loadConfig(input: ConfigInput, env: Env = process.env): KilnConf
   if (config.builds.workspaceDir === '') config.builds.workspaceDir = join(config.dataDir, 'workspace');
   else if (!isAbsolute(config.builds.workspaceDir))
     config.builds.workspaceDir = resolve(config.builds.workspaceDir);
+  if (config.cache.storageDir === '') config.cache.storageDir = join(config.dataDir, 'warehouse');
+  else if (!isAbsolute(config.cache.storageDir)) config.cache.storageDir = resolve(config.cache.storageDir);
+  // Seed 002's NIX_CACHE_URL: an external cache builds substitute from.
+  if (config.upstreamCache.url !== '' && !config.cache.substituters.includes(config.upstreamCache.url)) {
+    config.cache.substituters = [...config.cache.substituters, config.upstreamCache.url];
+  }
   if (config.builds.defaultTimeoutSeconds > config.builds.maxTimeoutSeconds) {
     throw new KilnError(
       'KILN_ERR_CONFIG',

@@ -59,6 +59,37 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    cache: Type.Object(
+      {
+        storageDir: Type.String({
+          default: '',
+          description: 'Where the warehouse keeps NARs and logs; defaults to DATA/warehouse.',
+        }),
+        priority: Type.Integer({
+          minimum: 0,
+          default: 41,
+          description: 'Priority announced in nix-cache-info by new caches (cache.nixos.org uses 40).',
+        }),
+        keyOverlapSeconds: Type.Integer({
+          minimum: 0,
+          default: 7 * 86400,
+          description: 'After a key rotation the old key keeps signing this long, then retires.',
+        }),
+        gcIntervalSeconds: Type.Integer({
+          minimum: 0,
+          default: 3600,
+          description: 'How often caches with a retention are collected; 0 turns the periodic run off.',
+        }),
+        maxUploadBytes: Type.Integer({ minimum: 1024, default: 16 * 1024 * 1024 * 1024 }),
+        substituters: Type.Array(Type.String(), {
+          default: [],
+          description: 'Binary caches builds substitute from (NIX_CACHE_URL is added when set).',
+        }),
+        trustedPublicKeys: Type.Array(Type.String(), { default: [] }),
+        pushConcurrency: Type.Integer({ minimum: 1, default: 8 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     /** Seed 002's registry and cache settings; consumed by later bounded contexts. */
     registry: Type.Object(
       {

@@ -1,2 +1,2 @@
 export { createKiln, type Kiln, type CreateKilnOptions } from './kiln.js';
-export { startKilnServer, type StartServerOptions, type RunningServer } from './server.js';
+export { startKilnServer, apiDepsFor, type StartServerOptions, type RunningServer } from './server.js';

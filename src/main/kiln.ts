@@ -9,13 +9,26 @@ import {
   computeStatistics,
   executeBuild,
   recoverInterruptedBuilds,
+  type PushOutputs,
   type StatisticsQuery,
 } from '../builds/index.js';
+import {
+  collectGarbage,
+  createFsStorage,
+  nixPushSource,
+  pushClosure,
+  startGcSchedule,
+  Warehouse,
+  warehousePushTransport,
+  type GcReport,
+  type GcSchedule,
+} from '../cache/index.js';
 import { loadConfig, type ConfigInput, type KilnConfig } from '../config/index.js';
 import { openSqliteStore, type BuildRecord, type Store } from '../persistence/index.js';
 import { killProcessTree } from '../process/index.js';
 import { Batcher, createWorkerPool, type WorkerPool } from '../queue/index.js';
 import { NixRunner } from '../runner/nix/index.js';
+import { loadOrCreateMasterKey, SecretBox } from '../secrets/index.js';
 
 /** A running kiln core: store, runner, build service and workers, without HTTP. */
 export interface Kiln {
@@ -25,8 +38,11 @@ export interface Kiln {
   readonly builds: BuildService;
   readonly pool: WorkerPool;
   readonly runner: NixRunner;
+  readonly warehouse: Warehouse;
   statistics(query: StatisticsQuery): ReturnType<typeof computeStatistics>;
   cleanup(olderThanMs: number, dryRun: boolean): ReturnType<typeof cleanupBuilds>;
+  /** Garbage-collects one cache, or with dryRun reports what would go. */
+  collectGarbage(cacheName: string, dryRun: boolean): Promise<GcReport>;
   /** Stops workers (running builds go back to the queue) and closes the store. */
   close(): Promise<void>;
 }
@@ -61,10 +77,62 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     cores: config.nix.cores,
     maxJobs: Math.max(1, config.builds.concurrency),
     killGraceMs: config.builds.cancelGraceMs,
+    substituters: config.cache.substituters,
+    trustedPublicKeys: config.cache.trustedPublicKeys,
   });
   const events = new BuildEvents();
   const clock = (): number => Date.now();
+  const warehouseStorage = createFsStorage(config.cache.storageDir);
+  const warehouse = new Warehouse({
+    store,
+    storage: warehouseStorage,
+    box: new SecretBox(await loadOrCreateMasterKey(join(config.dataDir, 'master.key'))),
+    clock,
+    defaultPriority: config.cache.priority,
+    keyOverlapMs: config.cache.keyOverlapSeconds * 1000,
+    maxUploadBytes: config.cache.maxUploadBytes,
+  });
+  // Counters and access times are buffered on the hot path and written every few seconds.
+  const counterTimer = setInterval(() => {
+    warehouse.flush().catch((error: unknown) => console.error('kiln: cache counters flush failed:', error));
+  }, 5_000);
+  counterTimer.unref();
+  // Periodic garbage collection of caches with a retention, and the sweep of crashed uploads.
+  let gcSchedule: GcSchedule | undefined;
+  if (workers && config.cache.gcIntervalSeconds > 0) {
+    gcSchedule = startGcSchedule(
+      {
+        repo: store.caches,
+        storage: warehouseStorage,
+        clock,
+        beforeRound: () => warehouse.flush(),
+        onReport: (report) => warehouse.forgetPaths(report.cacheName),
+        sweepTemporaryFiles: (olderThanMs) => warehouseStorage.sweepTemporaryFiles(olderThanMs),
+      },
+      config.cache.gcIntervalSeconds * 1000,
+    );
+  }
   const owner = `${config.nodeId}:${randomBytes(6).toString('hex')}`;
+
+  // `--push CACHE`: the server pushes a build's outputs into its own warehouse, in process.
+  const pushSource = nixPushSource({ binDir: config.nix.binDir });
+  const pushOutputs: PushOutputs = async (cache, paths, signal, onLine) => {
+    const summary = await pushClosure({
+      cache,
+      paths,
+      transport: warehousePushTransport(warehouse),
+      source: pushSource,
+      jobs: config.cache.pushConcurrency,
+      signal,
+      onProgress: (event) => {
+        if (event.type === 'missing')
+          onLine(`kiln: ${event.missing} path(s) to upload, ${event.present} in ${cache} already`);
+        if (event.type === 'retry')
+          onLine(`kiln: retrying ${event.what} (attempt ${event.attempt}): ${event.error}`);
+      },
+    });
+    return { ...summary, pushed: summary.pushedPaths };
+  };
 
   // Builds that finish together share one `nix path-info` for their closure sizes.
   const closureSizes = new Batcher<string[], number>((sets) => runner.closureSizes(sets), {
@@ -89,6 +157,7 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
           logCapBytes: config.builds.logCapBytes,
           owner,
           clock,
+          pushOutputs,
         },
         build,
         signal,
@@ -114,6 +183,9 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     evalConcurrency: Math.max(2, availableParallelism()),
     onQueued: () => pool.wake(),
     abortRunning: (id, reason) => pool.abort(id, reason),
+    checkPushCache: async (cache) => {
+      await warehouse.info(cache);
+    },
   });
 
   const recover = (): Promise<number> =>
@@ -152,6 +224,7 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     builds,
     pool,
     runner,
+    warehouse,
     statistics: async (query) =>
       computeStatistics(store, { slots: pool.slots, busy: pool.active }, query, clock()),
     cleanup: (olderThanMs, dryRun) =>
@@ -160,9 +233,22 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
         clock() - olderThanMs,
         dryRun,
       ),
+    async collectGarbage(cacheName, dryRun) {
+      await warehouse.flush(); // access times buffered in memory count for retention
+      const report = await collectGarbage(
+        { repo: store.caches, storage: warehouse.storage, clock },
+        cacheName,
+        { dryRun },
+      );
+      if (!dryRun) warehouse.forgetPaths(cacheName);
+      return report;
+    },
     async close() {
       if (recoveryTimer) clearInterval(recoveryTimer);
+      clearInterval(counterTimer);
+      await gcSchedule?.stop();
       await pool.stop({ abortRunning: true });
+      await warehouse.flush();
       await store.close();
     },
   };

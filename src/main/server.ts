@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { buildApiServer } from '../api/index.js';
+import { buildApiServer, type ApiDeps } from '../api/index.js';
 import { KilnError } from '../errors/index.js';
-import { ensureAdminToken, verifyToken } from '../tokens/index.js';
+import { ensureAdminToken } from '../tokens/index.js';
 import { createKiln, type CreateKilnOptions, type Kiln } from './kiln.js';
 
 export interface StartServerOptions {
@@ -21,7 +21,22 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** `kiln serve`: API, workers and (later) caches in one process, all state under dataDir. */
+/** What the HTTP layer needs, from a running core. */
+export function apiDepsFor(kiln: Kiln, options: { logPollMs: number }): ApiDeps {
+  return {
+    builds: kiln.builds,
+    events: kiln.events,
+    statistics: (query) => kiln.statistics(query),
+    cleanup: (olderThanMs, dryRun) => kiln.cleanup(olderThanMs, dryRun),
+    authenticate: (secret) => kiln.warehouse.authenticate(secret),
+    warehouse: kiln.warehouse,
+    collectGarbage: (cacheName, dryRun) => kiln.collectGarbage(cacheName, dryRun),
+    bodyLimitBytes: kiln.config.api.bodyLimitBytes,
+    logPollMs: options.logPollMs,
+  };
+}
+
+/** `kiln serve`: API, binary caches and workers in one process, all state under dataDir. */
 export async function startKilnServer(options: StartServerOptions): Promise<RunningServer> {
   const kiln = await createKiln({
     ...options.config,
@@ -33,16 +48,7 @@ export async function startKilnServer(options: StartServerOptions): Promise<Runn
   });
   const adminTokenPath = join(kiln.config.dataDir, 'admin.token');
   await ensureAdminToken(kiln.store.tokens, adminTokenPath, Date.now());
-  const app = await buildApiServer(
-    {
-      builds: kiln.builds,
-      events: kiln.events,
-      statistics: (query) => kiln.statistics(query),
-      cleanup: (olderThanMs, dryRun) => kiln.cleanup(olderThanMs, dryRun),
-      authenticate: (secret) => verifyToken(kiln.store.tokens, secret, Date.now()),
-      bodyLimitBytes: kiln.config.api.bodyLimitBytes,
-      logPollMs: 1000,
-    },
+  const app = await buildApiServer(apiDepsFor(kiln, { logPollMs: 1000 }),
     { logger: options.logger ?? false },
   );
   let address: string;

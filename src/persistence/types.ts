@@ -79,6 +79,14 @@ export interface BuildRecord {
   /** Process group of the Nix process running this build, for recovery after a crash. */
   runnerPid: number | null;
   runnerStartTime: string | null;
+  /** Cache the outputs' closure is pushed to after a successful build (`--push CACHE`). */
+  pushCache: string | null;
+  /** Store paths Nix took from a substituter during the build. */
+  substituted: string[];
+  /** Derivations Nix built (the rest came from the store or a substituter). */
+  built: string[];
+  /** Store paths this build uploaded to `pushCache` (paths the cache had already are not listed). */
+  pushed: string[];
 }
 
 export type NewBuild = Pick<
@@ -95,7 +103,7 @@ export type NewBuild = Pick<
   | 'maxSilentSeconds'
   | 'drvPaths'
   | 'createdAt'
->;
+> & { pushCache?: string | null | undefined };
 
 /** Fields a worker or the service may change after insertion. */
 export type BuildPatch = Partial<
@@ -116,6 +124,9 @@ export type BuildPatch = Partial<
     | 'leaseExpiresAt'
     | 'runnerPid'
     | 'runnerStartTime'
+    | 'substituted'
+    | 'built'
+    | 'pushed'
   >
 >;
 

@@ -1,1 +1,8 @@
-export { hashSecret, newSecret, verifyToken, ensureAdminToken } from './tokens.js';
+export {
+  hashSecret,
+  newSecret,
+  verifyToken,
+  ensureAdminToken,
+  createToken,
+  type NewTokenRequest,
+} from './tokens.js';

@@ -53,3 +53,33 @@ export async function ensureAdminToken(tokens: TokenRepo, path: string, now: num
   });
   await writeFileAtomic(path, secret + '\n', 0o600);
 }
+
+export interface NewTokenRequest {
+  perm: TokenRecord['perm'];
+  /** The cache the token is for; null for a server-wide admin token. */
+  scope: string | null;
+  /** Lifetime in milliseconds; undefined never expires. */
+  ttlMs?: number | undefined;
+  description?: string | undefined;
+}
+
+/** Creates and stores a token; the secret is returned once and never stored. */
+export async function createToken(
+  tokens: TokenRepo,
+  request: NewTokenRequest,
+  now: number,
+): Promise<{ record: TokenRecord; secret: string }> {
+  const secret = newSecret();
+  const record: TokenRecord = {
+    id: `tok_${randomBytes(9).toString('base64url')}`,
+    secretHash: hashSecret(secret),
+    perm: request.perm,
+    scope: request.scope,
+    description: request.description ?? '',
+    createdAt: now,
+    expiresAt: request.ttlMs === undefined ? null : now + request.ttlMs,
+    revokedAt: null,
+  };
+  await tokens.insert(record);
+  return { record, secret };
+}

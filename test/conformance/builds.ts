@@ -39,6 +39,10 @@ export function buildRecordTests(storeTest: StoreTest): void {
           leaseExpiresAt: null,
           runnerPid: null,
           runnerStartTime: null,
+          pushCache: null,
+          substituted: [],
+          built: [],
+          pushed: [],
         };
         const { seq, ...rest } = inserted;
         assert.equal(typeof seq, 'number');
@@ -107,6 +111,12 @@ export function buildRecordTests(storeTest: StoreTest): void {
     storeTest('get of an unknown id is undefined', async ({ store }) => {
       assert.equal(await store.builds.get('no-such-build'), undefined);
     });
+
+    storeTest('a build keeps the cache it pushes to', async ({ store }) => {
+      const inserted = await store.builds.insert(newBuild({ pushCache: 'team' }));
+      assert.equal(inserted.pushCache, 'team');
+      assert.equal((await store.builds.get(inserted.id))?.pushCache, 'team');
+    });
   });
 
   void describe('builds: update', () => {
@@ -133,6 +143,9 @@ export function buildRecordTests(storeTest: StoreTest): void {
       leaseExpiresAt: 9999,
       runnerPid: 4242,
       runnerStartTime: '12345678',
+      substituted: ['/nix/store/s-dep'],
+      built: ['/nix/store/y.drv'],
+      pushed: ['/nix/store/x-out', '/nix/store/s-dep'],
     };
 
     storeTest('a patch sets every patchable field and leaves the others alone', async ({ store }) => {

@@ -1,7 +1,7 @@
 import type { TestContext } from 'node:test';
 import { buildApiServer } from '../../src/api/index.js';
-import { createKiln, type CreateKilnOptions, type Kiln } from '../../src/main/index.js';
-import { ensureAdminToken, verifyToken } from '../../src/tokens/index.js';
+import { apiDepsFor, createKiln, type CreateKilnOptions, type Kiln } from '../../src/main/index.js';
+import { ensureAdminToken } from '../../src/tokens/index.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,15 +28,7 @@ export async function startTestApp(
   });
   const tokenPath = join(dataDir, 'admin.token');
   await ensureAdminToken(kiln.store.tokens, tokenPath, Date.now());
-  const app = await buildApiServer({
-    builds: kiln.builds,
-    events: kiln.events,
-    statistics: (query) => kiln.statistics(query),
-    cleanup: (ms, dryRun) => kiln.cleanup(ms, dryRun),
-    authenticate: (secret) => verifyToken(kiln.store.tokens, secret, Date.now()),
-    bodyLimitBytes: kiln.config.api.bodyLimitBytes,
-    logPollMs: 100,
-  });
+  const app = await buildApiServer(apiDepsFor(kiln, { logPollMs: 100 }));
   // One hook, in this order: workers stop (and their Nix processes end) before the files go.
   t.after(async () => {
     await app.close();

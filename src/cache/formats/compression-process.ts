@@ -18,12 +18,23 @@ export interface CompressionStreamOptions {
 
 type ProgramCompression = 'xz' | 'zstd' | 'bzip2';
 
+/**
+ * Uploads are untrusted: an xz header may ask for a dictionary of up to 4 GiB, which xz would
+ * allocate. Real NARs are compressed with at most a 64 MiB dictionary (xz -9), which needs about
+ * 65 MiB to decompress, so this limit refuses nothing Nix produces.
+ */
+export const XZ_DECOMPRESS_MEMLIMIT_BYTES = 256 * 1024 * 1024;
+
 // Node 20's zlib has none of these (zstd arrived in 22.15), so the system programs do the work.
 // -q keeps zstd's progress output off stderr; errors are still printed there.
 const PROGRAMS: Readonly<
   Record<ProgramCompression, { command: string; compress: string[]; decompress: string[] }>
 > = {
-  xz: { command: 'xz', compress: ['--compress', '--stdout'], decompress: ['--decompress', '--stdout'] },
+  xz: {
+    command: 'xz',
+    compress: ['--compress', '--stdout'],
+    decompress: ['--decompress', '--stdout', `--memlimit-decompress=${XZ_DECOMPRESS_MEMLIMIT_BYTES}`],
+  },
   zstd: {
     command: 'zstd',
     compress: ['--compress', '--stdout', '-q'],
@@ -38,20 +49,26 @@ function program(compression: ProgramCompression, direction: 'compress' | 'decom
     command: spec.command,
     args: spec[direction],
     failure: ({ exitCode, signal, stderr }) =>
-      direction === 'decompress'
-        ? // Almost always corrupt or truncated input, i.e. the uploader's fault.
-          new KilnError('KILN_ERR_VALIDATION', `the upload is not valid ${compression} data`, {
-            compression,
-            exitCode,
-            signal,
-            stderr,
-          })
-        : new KilnError('KILN_ERR_INTERNAL', `${spec.command} failed to compress`, {
-            compression,
-            exitCode,
-            signal,
-            stderr,
-          }),
+      direction === 'decompress' && /memory usage limit/i.test(stderr)
+        ? new KilnError(
+            'KILN_ERR_VALIDATION',
+            `the upload needs more than ${XZ_DECOMPRESS_MEMLIMIT_BYTES / 1024 / 1024} MiB of memory to decompress`,
+            { compression, exitCode, signal, stderr },
+          )
+        : direction === 'decompress'
+          ? // Almost always corrupt or truncated input, i.e. the uploader's fault.
+            new KilnError('KILN_ERR_VALIDATION', `the upload is not valid ${compression} data`, {
+              compression,
+              exitCode,
+              signal,
+              stderr,
+            })
+          : new KilnError('KILN_ERR_INTERNAL', `${spec.command} failed to compress`, {
+              compression,
+              exitCode,
+              signal,
+              stderr,
+            }),
   };
 }
 

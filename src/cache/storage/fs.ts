@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -22,9 +22,9 @@ const TEMP_PREFIX = '.tmp-';
  * Limits of this backend: a key cannot be both an object and a prefix of a deeper key (`a` and
  * `a/b`); such a write fails with KILN_ERR_CONFLICT. Empty directories are not removed on delete,
  * since removing them would race with a concurrent write into them. A crash mid-write can leave a
- * `.tmp-*` file behind; it is invisible to every operation.
+ * `.tmp-*` file behind; it is invisible to every operation, and sweepTemporaryFiles removes it.
  */
-export function createFsStorage(rootDir: string): ObjectStorage {
+export function createFsStorage(rootDir: string): FsObjectStorage {
   const root = resolve(rootDir);
   const pathOf = (key: string): string => join(root, ...key.split('/'));
 
@@ -63,7 +63,51 @@ export function createFsStorage(rootDir: string): ObjectStorage {
       const base = prefix.slice(0, slash + 1);
       return listUnder(root, base, prefix);
     },
+
+    async sweepTemporaryFiles(olderThanMs, now = Date.now()) {
+      if (!Number.isFinite(olderThanMs) || olderThanMs < 0)
+        throw new RangeError(`olderThanMs must be a number >= 0, got ${olderThanMs}`);
+      return await sweepTempFilesUnder(root, now - olderThanMs);
+    },
   };
+}
+
+/** The filesystem backend: object storage plus housekeeping only a filesystem needs. */
+export interface FsObjectStorage extends ObjectStorage {
+  /**
+   * Removes the temporary files of writes that never finished (a crash, a kill) whose last change
+   * is older than `olderThanMs` before `now`; returns how many it removed. A write still in
+   * progress keeps changing its file, so an age well above the longest stall of an upload (hours)
+   * never touches live writes; if it did, that write would fail, not commit a partial object.
+   */
+  sweepTemporaryFiles(olderThanMs: number, now?: number): Promise<number>;
+}
+
+/** Walks the whole tree (temporary files sit next to their targets, at any depth). */
+async function sweepTempFilesUnder(dir: string, changedBefore: number): Promise<number> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if (isMissing(error)) return 0;
+    throw error;
+  }
+  let removed = 0;
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      removed += await sweepTempFilesUnder(path, changedBefore);
+    } else if (entry.isFile() && entry.name.startsWith(TEMP_PREFIX)) {
+      try {
+        if ((await lstat(path)).mtimeMs >= changedBefore) continue;
+        await unlink(path);
+        removed += 1;
+      } catch (error) {
+        if (!isMissing(error)) throw error; // gone already: renamed into place, or swept elsewhere
+      }
+    }
+  }
+  return removed;
 }
 
 async function statObject(key: string, path: string): Promise<ObjectInfo | undefined> {

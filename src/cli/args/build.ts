@@ -25,6 +25,8 @@ export interface BuildPlan {
   serviceId: string | undefined;
   labels: Record<string, string>;
   priority: number | undefined;
+  /** Cache the server pushes the outputs' closure to after a successful build. */
+  push: string | undefined;
   /** submit: print ids and return; wait: block until terminal; follow: wait and stream the log. */
   mode: 'submit' | 'wait' | 'follow';
   json: boolean;
@@ -50,6 +52,7 @@ export function parseBuildArgs(args: readonly string[]): BuildPlan | { command: 
         service: { type: 'string' },
         label: { type: 'string', short: 'l', multiple: true },
         priority: { type: 'string' },
+        push: { type: 'string' },
         wait: { type: 'boolean', short: 'w' },
         follow: { type: 'boolean' },
         json: { type: 'boolean' },
@@ -123,6 +126,7 @@ export function parseBuildArgs(args: readonly string[]): BuildPlan | { command: 
     labels: parseLabels(values.label ?? []),
     priority:
       values.priority === undefined ? undefined : parseInteger('--priority', values.priority, -100, 100),
+    push: nonEmpty('--push', values.push),
     mode: values.follow ? 'follow' : values.wait ? 'wait' : 'submit',
     json: values.json ?? false,
   };

@@ -1,5 +1,6 @@
 import { KilnError } from '../../errors/index.js';
 import { parseBuildArgs, type BuildPlan } from './build.js';
+import { parseCacheArgs, type CachePlan } from './cache.js';
 import { parseCleanupArgs, type CleanupPlan } from './cleanup.js';
 import {
   parseCancelArgs,
@@ -10,10 +11,13 @@ import {
   type StatusPlan,
 } from './id-commands.js';
 import { parseListArgs, type ListPlan } from './list.js';
+import { parsePushArgs, type PushPlan } from './push.js';
 import { parseServeArgs, type ServePlan } from './serve.js';
 import { parseStatsArgs, type StatsPlan } from './stats.js';
+import { parseTokenArgs, type TokenPlan } from './token.js';
 
 export type { BuildPlan, CleanupPlan, CancelPlan, LogsPlan, StatusPlan, ListPlan, ServePlan, StatsPlan };
+export type { PushPlan, CachePlan, TokenPlan };
 export type { ClientFlags } from './common.js';
 
 export const COMMANDS = [
@@ -25,6 +29,9 @@ export const COMMANDS = [
   'list',
   'stats',
   'cleanup',
+  'push',
+  'cache',
+  'token',
   'help',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
@@ -49,6 +56,9 @@ export type Plan =
   | ListPlan
   | StatsPlan
   | CleanupPlan
+  | PushPlan
+  | CachePlan
+  | TokenPlan
   | HelpPlan
   | VersionPlan;
 
@@ -93,6 +103,12 @@ export function parseCommandLine(argv: readonly string[]): Plan {
       return parseStatsArgs(rest);
     case 'cleanup':
       return parseCleanupArgs(rest);
+    case 'push':
+      return parsePushArgs(rest);
+    case 'cache':
+      return parseCacheArgs(rest);
+    case 'token':
+      return parseTokenArgs(rest);
   }
 }
 

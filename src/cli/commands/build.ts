@@ -30,6 +30,7 @@ export function submitBody(plan: BuildPlan, cwd: string): SubmitBuildBody {
   if (plan.serviceId !== undefined) body.serviceId = plan.serviceId;
   if (Object.keys(plan.labels).length > 0) body.labels = plan.labels;
   if (plan.priority !== undefined) body.priority = plan.priority;
+  if (plan.push !== undefined) body.push = plan.push;
   return body;
 }
 

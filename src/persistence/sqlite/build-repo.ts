@@ -40,9 +40,9 @@ export class SqliteBuildRepo implements BuildRepo {
     this.shaped = new StatementCache(db);
     this.insertStatement = db.prepare<[Params], BuildRow>(`
       INSERT INTO builds (id, status, source, env, system, group_id, service_id, labels, priority,
-        timeout_seconds, max_silent_seconds, drv_paths, outputs, progress, created_at)
+        timeout_seconds, max_silent_seconds, drv_paths, outputs, progress, created_at, push_cache)
       VALUES (@id, @status, @source, @env, @system, @group_id, @service_id, @labels, @priority,
-        @timeout_seconds, @max_silent_seconds, @drv_paths, @outputs, @progress, @created_at)
+        @timeout_seconds, @max_silent_seconds, @drv_paths, @outputs, @progress, @created_at, @push_cache)
       RETURNING *`);
     this.getStatement = db.prepare<[string], BuildRow>('SELECT * FROM builds WHERE id = ?');
     this.nextPendingStatement = db

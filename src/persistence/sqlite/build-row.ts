@@ -34,6 +34,10 @@ export interface BuildRow {
   lease_expires_at: number | null;
   runner_pid: number | null;
   runner_start_time: string | null;
+  push_cache: string | null;
+  substituted: string;
+  built: string;
+  pushed: string;
 }
 
 export const INITIAL_PROGRESS: Readonly<BuildProgress> = {
@@ -77,6 +81,10 @@ export function rowToBuild(row: BuildRow): BuildRecord {
     leaseExpiresAt: row.lease_expires_at,
     runnerPid: row.runner_pid,
     runnerStartTime: row.runner_start_time,
+    pushCache: row.push_cache,
+    substituted: JSON.parse(row.substituted) as string[],
+    built: JSON.parse(row.built) as string[],
+    pushed: JSON.parse(row.pushed) as string[],
   };
 }
 
@@ -98,6 +106,7 @@ export function newBuildParams(build: NewBuild): Record<string, SqlValue> {
     outputs: '[]',
     progress: JSON.stringify(INITIAL_PROGRESS),
     created_at: build.createdAt,
+    push_cache: build.pushCache ?? null,
   };
 }
 
@@ -129,6 +138,9 @@ export const PATCH_COLUMNS: Readonly<Record<PatchField, PatchColumn>> = {
   leaseExpiresAt: { column: 'lease_expires_at', json: false },
   runnerPid: { column: 'runner_pid', json: false },
   runnerStartTime: { column: 'runner_start_time', json: false },
+  substituted: { column: 'substituted', json: true },
+  built: { column: 'built', json: true },
+  pushed: { column: 'pushed', json: true },
 };
 
 export interface PatchAssignment {

@@ -12,6 +12,8 @@ export interface NixSettings {
   maxJobs: number;
   /** Binary caches to substitute from; empty means build everything locally. */
   substituters?: readonly string[];
+  /** Keys whose signatures make a substituted path acceptable (`trusted-public-keys`). */
+  trustedPublicKeys?: readonly string[];
 }
 
 /** One program with its arguments, ready for runSupervised. */
@@ -38,6 +40,9 @@ export function commonOptions(settings: NixSettings): string[] {
     // Single-user Nix running as root: builds run as root instead of nixbld users.
     ...option('build-users-group', ''),
     ...option('substituters', (settings.substituters ?? []).join(' ')),
+    ...(settings.trustedPublicKeys && settings.trustedPublicKeys.length > 0
+      ? option('trusted-public-keys', settings.trustedPublicKeys.join(' '))
+      : []),
     ...option('extra-platforms', settings.extraPlatforms.join(' ')),
     ...option('experimental-features', 'nix-command flakes'),
     ...option('cores', String(settings.cores)),

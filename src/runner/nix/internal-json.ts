@@ -8,6 +8,8 @@ import { stripAnsi } from './ansi.js';
 export type NixEvent =
   | { type: 'build-started'; activityId: string; drvPath: string; machine: string }
   | { type: 'build-stopped'; activityId: string; drvPath: string }
+  /** Nix starts fetching `storePath` from the binary cache `substituter` (actSubstitute). */
+  | { type: 'substitute-started'; storePath: string; substituter: string }
   | { type: 'log-line'; drvPath: string | null; text: string }
   | { type: 'phase'; drvPath: string | null; phase: string }
   | { type: 'progress'; done: number; expected: number; running: number; failed: number }
@@ -28,7 +30,7 @@ export type NixEvent =
 export type NixEventType = NixEvent['type'];
 
 /** Nix's ActivityType values kiln looks at (libutil/logging.hh). */
-export const ActivityType = { CopyPaths: 103, Builds: 104, Build: 105 } as const;
+export const ActivityType = { CopyPaths: 103, Builds: 104, Build: 105, Substitute: 108 } as const;
 /** Nix's ResultType values kiln looks at. */
 export const ResultType = { BuildLogLine: 101, SetPhase: 104, Progress: 105, PostBuildLogLine: 107 } as const;
 
@@ -54,6 +56,11 @@ export function createInternalJsonParser(): InternalJsonParser {
     if (id === null) return [];
     const type = asInt(record.type) ?? 0;
     const fields = asArray(record.fields);
+    if (type === ActivityType.Substitute && typeof fields[0] === 'string') {
+      activities.set(id, { type, drvPath: null });
+      const substituter = typeof fields[1] === 'string' ? fields[1] : '';
+      return [{ type: 'substitute-started', storePath: fields[0], substituter }];
+    }
     if (type !== ActivityType.Build) {
       activities.set(id, { type, drvPath: null });
       return [];

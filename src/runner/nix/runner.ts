@@ -39,6 +39,8 @@ export interface NixRunnerOptions {
   maxJobs: number;
   /** Binary caches (default none: everything is built locally). */
   substituters?: readonly string[];
+  /** Keys the substituted paths must be signed with (default: nix.conf's). */
+  trustedPublicKeys?: readonly string[];
   /** HOME of Nix processes (its caches live there); default the current user's home. */
   home?: string;
   /** SIGTERM → SIGKILL grace when a build is cancelled or times out (default 2000 ms). */
@@ -121,6 +123,7 @@ export class NixRunner {
       cores: options.cores,
       maxJobs: options.maxJobs,
       substituters: [...(options.substituters ?? [])],
+      trustedPublicKeys: [...(options.trustedPublicKeys ?? [])],
     };
     // Validate the settings now rather than on the first build.
     parseArgs(this.#binDir, this.#settings, '/dev/null');

@@ -61,6 +61,7 @@ void describe('sqlite store specifics', () => {
           { version: 1, name: '001_init.sql' },
           { version: 2, name: '002_caches.sql' },
           { version: 3, name: '003_warehouse.sql' },
+          { version: 4, name: '004_build_cache.sql' },
         ]);
       } finally {
         db.close();

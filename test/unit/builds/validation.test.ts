@@ -96,6 +96,19 @@ describe('submission validation', () => {
   });
 });
 
+describe('push cache of a submission', () => {
+  it('accepts a cache name and refuses anything else', () => {
+    assert.equal(validateSubmission({ source, push: 'team.builds-1' }, limits).push, 'team.builds-1');
+    for (const bad of ['', 'Team', 'a/b', '-x', 'x..y', 'a'.repeat(64)]) {
+      assert.equal(
+        code(() => validateSubmission({ source, push: bad }, limits)),
+        'KILN_ERR_VALIDATION',
+        bad,
+      );
+    }
+  });
+});
+
 describe('durations and ids', () => {
   it('parses durations with units', () => {
     assert.equal(parseDuration('30d'), 30 * 86_400_000);

@@ -137,6 +137,7 @@ void describe('kiln build', () => {
       serviceId: 'web',
       labels: { team: 'core' },
       priority: -5,
+      push: undefined,
       mode: 'wait',
       json: true,
     });

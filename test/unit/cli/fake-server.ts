@@ -109,6 +109,10 @@ export function buildView(overrides: Partial<BuildView> = {}): BuildView {
     cached: false,
     commit: null,
     image: null,
+    pushCache: null,
+    substituted: [],
+    built: [],
+    pushed: [],
     ...overrides,
   };
 }

@@ -53,6 +53,12 @@ describe('commonOptions', () => {
     assert.equal(optionValue(args, 'extra-platforms'), '');
   });
 
+  it('passes trusted-public-keys only when configured (nix.conf decides otherwise)', () => {
+    assert.equal(optionValue(commonOptions(settings), 'trusted-public-keys'), undefined);
+    const args = commonOptions({ ...settings, trustedPublicKeys: ['team-1:abc=', 'other-1:def='] });
+    assert.equal(optionValue(args, 'trusted-public-keys'), 'team-1:abc= other-1:def=');
+  });
+
   it('refuses max-jobs 0 (no local builds) and negative cores', () => {
     assert.throws(() => commonOptions({ ...settings, maxJobs: 0 }), RangeError);
     assert.throws(() => commonOptions({ ...settings, cores: -1 }), RangeError);

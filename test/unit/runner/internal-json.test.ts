@@ -43,13 +43,23 @@ describe('createInternalJsonParser', () => {
     assert.deepEqual(
       pushAll([
         nix({ action: 'bogus' }),
-        nix({ action: 'start', id: 1, type: 108, fields: ['/nix/store/x', 'https://cache'] }),
+        nix({ action: 'start', id: 1, type: 109, fields: ['/nix/store/x', 'https://cache'] }),
         nix({ action: 'result', id: 1, type: 100, fields: [12] }),
         nix({ action: 'result', id: 1, type: 106, fields: [101, 0] }),
         nix({ action: 'stop', id: 1 }),
         nix({ action: 'stop' }),
       ]),
       [],
+    );
+  });
+
+  it('reports a substitution (actSubstitute) with the path and the cache', () => {
+    assert.deepEqual(
+      pushAll([
+        nix({ action: 'start', id: 3, type: 108, fields: ['/nix/store/x-dep', 'http://h/cache/c'] }),
+        nix({ action: 'stop', id: 3 }),
+      ]),
+      [{ type: 'substitute-started', storePath: '/nix/store/x-dep', substituter: 'http://h/cache/c' }],
     );
   });
 
