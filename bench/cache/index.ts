@@ -28,14 +28,7 @@ import { kilnPush, startKilnCache, type KilnCache } from './kiln.js';
 import { startNginx } from './nginx.js';
 import { closureCountIn, fixtureKey, nixCopy, substituteIntoEmptyStore } from './nix-client.js';
 import { median, time } from './proc.js';
-import {
-  higherIsBetter,
-  lowerIsBetter,
-  ms,
-  renderTable,
-  seconds,
-  type Row,
-} from './report.js';
+import { higherIsBetter, lowerIsBetter, ms, renderTable, seconds, type Row } from './report.js';
 import { runWrk, writeScript, type WrkResult } from './wrk.js';
 
 const CACHE = 'bench';
@@ -189,7 +182,8 @@ function kilnPushers(fx: Fixtures, work: string): Pusher[] {
     try {
       const took = await time(() => upload(cache));
       const count = await closureCountIn(cache.cacheUrl, fx.closureRoot);
-      if (count !== CLOSURE_SIZE) throw new Error(`${label}: the cache has ${count} of ${CLOSURE_SIZE} paths`);
+      if (count !== CLOSURE_SIZE)
+        throw new Error(`${label}: the cache has ${count} of ${CLOSURE_SIZE} paths`);
       return took;
     } finally {
       await cache.stop();
@@ -200,7 +194,9 @@ function kilnPushers(fx: Fixtures, work: string): Pusher[] {
     {
       name: 'nix copy --to',
       push: (round) =>
-        withFreshCache('nix-copy', round, (cache) => nixCopy(cache.cacheUrl, [fx.closureRoot], cache.netrcFile)),
+        withFreshCache('nix-copy', round, (cache) =>
+          nixCopy(cache.cacheUrl, [fx.closureRoot], cache.netrcFile),
+        ),
     },
     {
       name: 'kiln push',
@@ -296,7 +292,9 @@ export async function runCacheBench(): Promise<void> {
       await kiln?.stop();
       kiln = undefined;
     }
-    const servers: Served[] = [{ name: 'nginx', url: `${nginx.url}/cache/${CACHE}`, publicKey: key.publicKey }];
+    const servers: Served[] = [
+      { name: 'nginx', url: `${nginx.url}/cache/${CACHE}`, publicKey: key.publicKey },
+    ];
     if (kiln) servers.push({ name: 'kiln', url: kiln.cacheUrl, publicKey: kiln.publicKey });
 
     const narinfo = await narinfoLoad(servers, fx, work, cfg);

@@ -3,7 +3,8 @@
  * token and a netrc file for Nix's own HTTP client, all through the CLI a user would type.
  */
 import { chmodSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runCli, startServerProcess, type ServerProcess } from '../../test/helpers/server-process.js';
 
 export interface KilnCache {
@@ -35,9 +36,9 @@ async function cli(args: string[]): Promise<string> {
  * KILN_BENCH_CPU_PROF=DIR the server writes a V8 CPU profile there when it stops.
  */
 export async function startKilnCache(dataDir: string, name: string): Promise<KilnCache> {
-  const profDir = process.env['KILN_BENCH_CPU_PROF'];
-  const env: Record<string, string> = profDir
-    ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir}` }
+  const profiler = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'cpu-profile.js'));
+  const env: Record<string, string> = process.env['KILN_BENCH_CPU_PROF']
+    ? { NODE_OPTIONS: `--import=${profiler.href}` }
     : {};
   const server = await startServerProcess(dataDir, [], env);
   try {
@@ -46,9 +47,7 @@ export async function startKilnCache(dataDir: string, name: string): Promise<Kil
     if (!publicKey.startsWith(`${name}-1:`)) {
       throw new Error(`kiln cache create printed ${JSON.stringify(publicKey)}, not a public key`);
     }
-    const pushToken = lastLine(
-      await cli(['token', 'create', '--cache', name, '--perm', 'push', ...conn]),
-    );
+    const pushToken = lastLine(await cli(['token', 'create', '--cache', name, '--perm', 'push', ...conn]));
     const host = new URL(server.url).hostname;
     const netrcFile = join(dataDir, 'bench.netrc');
     writeFileSync(netrcFile, `machine ${host} login kiln password ${pushToken}\n`);

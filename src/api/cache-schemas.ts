@@ -41,14 +41,21 @@ export const MissingPathsBody = Type.Object(
 export type MissingPathsBody = Static<typeof MissingPathsBody>;
 
 export const GcBody = Type.Object(
-  { dryRun: Type.Optional(Type.Boolean()) },
+  {
+    dryRun: Type.Optional(Type.Boolean()),
+    olderThanDays: Type.Optional(
+      Type.Number({ minimum: 0, description: 'Collect with this retention instead of the cache’s own.' }),
+    ),
+  },
   { additionalProperties: false },
 );
 export type GcBody = Static<typeof GcBody>;
 
 export const CreateTokenBody = Type.Object(
   {
-    cache: Type.Optional(Type.Union([CacheName, Type.Null()], { description: 'Omit or null for an admin token.' })),
+    cache: Type.Optional(
+      Type.Union([CacheName, Type.Null()], { description: 'Omit or null for an admin token.' }),
+    ),
     perm: Type.Union([Type.Literal('pull'), Type.Literal('push'), Type.Literal('admin')]),
     ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 * 365 * 86400 })),
     description: Type.Optional(Type.String({ maxLength: 500 })),

@@ -17,7 +17,10 @@ export interface ApiDeps {
   authenticate(secret: string): Promise<TokenRecord | undefined>;
   warehouse: Warehouse;
   /** Garbage-collects one cache (or reports what would go); the report is returned as JSON. */
-  collectGarbage(cacheName: string, dryRun: boolean): Promise<unknown>;
+  collectGarbage(
+    cacheName: string,
+    options: { dryRun: boolean; retentionDays?: number | undefined },
+  ): Promise<unknown>;
   bodyLimitBytes: number;
   /** How often a live log stream re-reads the store when no event arrives. */
   logPollMs: number;

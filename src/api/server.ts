@@ -75,7 +75,11 @@ export async function buildApiServer(
   adminRoutes(app, deps);
   metricsRoutes(app, deps);
   cacheRoutes(app, deps);
-  await app.register(async (scope) => cacheProtocolRoutes(scope, deps));
+  // Its own scope: uploads are raw streams, so the JSON body parsers are replaced there.
+  await app.register((scope, _options, done) => {
+    cacheProtocolRoutes(scope, deps);
+    done();
+  });
   await app.ready();
   return app;
 }

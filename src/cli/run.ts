@@ -6,6 +6,7 @@ import { runCache, runToken } from './commands/cache.js';
 import { runLogs } from './commands/logs.js';
 import { runPush } from './commands/push.js';
 import { runServe } from './commands/serve.js';
+import { runStore } from './commands/store.js';
 import { runCancel, runCleanup, runList, runStats, runStatus } from './commands/simple.js';
 import { exitCodeFor, formatError, isUsageError } from './errors.js';
 import { writeLine, type CliIo } from './io.js';
@@ -67,6 +68,8 @@ function execute(plan: Plan, io: CliIo): Promise<number> | number {
       return runCache(plan, io);
     case 'token':
       return runToken(plan, io);
+    case 'store':
+      return runStore(plan, io);
   }
 }
 

@@ -21,6 +21,7 @@ Commands:
   push      upload store paths and their closures to a cache
   cache     binary caches: create, info, list, rotate-key, retention, gc, pin, unpin, pins
   token     cache and admin tokens: create, list, revoke
+  store     this machine's Nix store: optimise
   help      show help for a command
 
 Run 'kiln help COMMAND' or 'kiln COMMAND --help' for details.
@@ -140,10 +141,21 @@ Subcommands:
                        a new key signs from now on; the old one keeps signing for the
                        overlap (default: the server's, 7d) so clients can trust the new one
   retention NAME DAYS  paths not fetched or pushed for DAYS go at the next GC ('never' keeps)
-  gc NAME [--dry-run]  collect garbage now (--dry-run reports what would go and the bytes)
+  gc NAME [--dry-run] [--older-than DURATION]
+                       collect garbage now (--dry-run reports what would go and the bytes;
+                       --older-than 30d collects with that retention instead of the cache's)
   pin NAME PATH        keep a path and its closure whatever the retention
   unpin NAME PATH      undo a pin
   pins NAME            list the pinned paths
+
+On the server's machine, against its data directory (--data DIR, default ./.kiln):
+  warm NAME PACKAGE... [--worker ID]
+                       realise store paths, .drv files or expressions here and push their
+                       closures to the cache
+  worker-config ID [--cache-url URL] [--local-cache NAME] [--shared-store | --private-store]
+                [--trust KEY]... [--listen HOST:PORT]
+                       write DATA/workers/ID/nix.conf (substituters, trusted keys, store) for a
+                       worker; use it with NIX_CONF_DIR=DATA/workers/ID
 
 Options:
   --json               print the API response
@@ -167,6 +179,10 @@ Options:
   --json               print the API response
 
 ${CLIENT}`,
+
+  store: `Usage: kiln store optimise [--data DIR] [--json]
+
+Runs nix-store --optimise on this machine (hard-links identical files) and reports what it freed.`,
 
   help: `Usage: kiln help [COMMAND]
 

@@ -42,7 +42,10 @@ export interface Kiln {
   statistics(query: StatisticsQuery): ReturnType<typeof computeStatistics>;
   cleanup(olderThanMs: number, dryRun: boolean): ReturnType<typeof cleanupBuilds>;
   /** Garbage-collects one cache, or with dryRun reports what would go. */
-  collectGarbage(cacheName: string, dryRun: boolean): Promise<GcReport>;
+  collectGarbage(
+    cacheName: string,
+    options: { dryRun: boolean; retentionDays?: number | undefined },
+  ): Promise<GcReport>;
   /** Stops workers (running builds go back to the queue) and closes the store. */
   close(): Promise<void>;
 }
@@ -233,12 +236,12 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
         clock() - olderThanMs,
         dryRun,
       ),
-    async collectGarbage(cacheName, dryRun) {
+    async collectGarbage(cacheName, { dryRun, retentionDays }) {
       await warehouse.flush(); // access times buffered in memory count for retention
       const report = await collectGarbage(
         { repo: store.caches, storage: warehouse.storage, clock },
         cacheName,
-        { dryRun },
+        { dryRun, ...(retentionDays !== undefined && { retentionDays }) },
       );
       if (!dryRun) warehouse.forgetPaths(cacheName);
       return report;

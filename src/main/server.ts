@@ -30,7 +30,7 @@ export function apiDepsFor(kiln: Kiln, options: { logPollMs: number }): ApiDeps 
     cleanup: (olderThanMs, dryRun) => kiln.cleanup(olderThanMs, dryRun),
     authenticate: (secret) => kiln.warehouse.authenticate(secret),
     warehouse: kiln.warehouse,
-    collectGarbage: (cacheName, dryRun) => kiln.collectGarbage(cacheName, dryRun),
+    collectGarbage: (cacheName, options) => kiln.collectGarbage(cacheName, options),
     bodyLimitBytes: kiln.config.api.bodyLimitBytes,
     logPollMs: options.logPollMs,
   };
@@ -48,9 +48,9 @@ export async function startKilnServer(options: StartServerOptions): Promise<Runn
   });
   const adminTokenPath = join(kiln.config.dataDir, 'admin.token');
   await ensureAdminToken(kiln.store.tokens, adminTokenPath, Date.now());
-  const app = await buildApiServer(apiDepsFor(kiln, { logPollMs: 1000 }),
-    { logger: options.logger ?? false },
-  );
+  const app = await buildApiServer(apiDepsFor(kiln, { logPollMs: 1000 }), {
+    logger: options.logger ?? false,
+  });
   let address: string;
   try {
     address = await app.listen({ host: kiln.config.listen.host, port: kiln.config.listen.port });

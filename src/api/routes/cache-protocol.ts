@@ -53,7 +53,8 @@ function bodyOf(request: FastifyRequest): AsyncIterable<Uint8Array> {
   const encoding = request.headers['content-encoding']?.trim().toLowerCase();
   const raw = request.raw;
   if (!encoding || encoding === 'identity') return raw;
-  const name = encoding === 'zstd' ? 'zstd' : encoding === 'xz' ? 'xz' : encoding === 'bzip2' ? 'bzip2' : encoding;
+  const name =
+    encoding === 'zstd' ? 'zstd' : encoding === 'xz' ? 'xz' : encoding === 'bzip2' ? 'bzip2' : encoding;
   return decompressStream(name, raw);
 }
 
@@ -61,7 +62,7 @@ function bodyOf(request: FastifyRequest): AsyncIterable<Uint8Array> {
  * Nix's binary cache protocol at /cache/NAME/: what `nix copy --to` and substituters speak.
  * Registered in its own plugin scope, because uploads are raw streams, not JSON.
  */
-export async function cacheProtocolRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+export function cacheProtocolRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { warehouse } = deps;
   // Bodies are read by the handlers as streams; nothing is buffered by Fastify.
   app.removeAllContentTypeParsers();
@@ -149,7 +150,8 @@ export async function cacheProtocolRoutes(app: FastifyInstance, deps: ApiDeps): 
     await access(request, 'push');
     const abort = new AbortController();
     const onClose = (): void => {
-      if (!request.raw.complete) abort.abort(new KilnError('KILN_ERR_VALIDATION', 'the upload was interrupted'));
+      if (!request.raw.complete)
+        abort.abort(new KilnError('KILN_ERR_VALIDATION', 'the upload was interrupted'));
     };
     request.raw.once('close', onClose);
     try {

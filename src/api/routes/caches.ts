@@ -25,7 +25,8 @@ export function cacheRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const secret = tokenFromRequest(request);
     if (!secret) throw new KilnError('KILN_ERR_UNAUTHORIZED', 'this API needs a token');
     const token = await warehouse.authenticate(secret);
-    if (!token) throw new KilnError('KILN_ERR_UNAUTHORIZED', 'the token is not valid (unknown, revoked or expired)');
+    if (!token)
+      throw new KilnError('KILN_ERR_UNAUTHORIZED', 'the token is not valid (unknown, revoked or expired)');
     return token;
   };
   const serverAdmin = async (request: FastifyRequest): Promise<TokenRecord> => {
@@ -102,10 +103,19 @@ export function cacheRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.post<{ Params: CacheParams; Body: GcBody }>(
     '/api/v1/caches/:name/gc',
-    { schema: { summary: 'Garbage-collect a cache (or report what would go)', params: CacheParams, body: GcBody } },
+    {
+      schema: {
+        summary: 'Garbage-collect a cache (or report what would go)',
+        params: CacheParams,
+        body: GcBody,
+      },
+    },
     async (request) => {
       await onCache(request, request.params.name, 'admin');
-      return deps.collectGarbage(request.params.name, request.body.dryRun ?? false);
+      return deps.collectGarbage(request.params.name, {
+        dryRun: request.body.dryRun ?? false,
+        retentionDays: request.body.olderThanDays,
+      });
     },
   );
 

@@ -36,8 +36,13 @@ export interface UploadedNarInfo {
 export function parseUploadedNarInfo(text: string, hashPart: string): UploadedNarInfo {
   const info = parseNarInfo(text);
   const prefix = `${DEFAULT_STORE_DIR}/`;
-  if (!info.storePath.startsWith(prefix) || info.storePath.slice(prefix.length, prefix.length + 32) !== hashPart) {
-    throw invalid(`the narinfo describes ${info.storePath}, not a path with hash ${hashPart} in ${DEFAULT_STORE_DIR}`);
+  if (
+    !info.storePath.startsWith(prefix) ||
+    info.storePath.slice(prefix.length, prefix.length + 32) !== hashPart
+  ) {
+    throw invalid(
+      `the narinfo describes ${info.storePath}, not a path with hash ${hashPart} in ${DEFAULT_STORE_DIR}`,
+    );
   }
   if (!info.url.startsWith('nar/') || info.url.includes('?') || info.url.includes('#')) {
     throw invalid('the narinfo URL must point to a NAR uploaded to this cache (nar/...)', { url: info.url });

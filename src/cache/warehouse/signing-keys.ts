@@ -25,12 +25,7 @@ export function nextKeyName(cacheName: string, existing: readonly CacheKeyRecord
 }
 
 /** A new signing key for the cache, its secret sealed by `box`. */
-export function newCacheKey(
-  box: SecretBox,
-  cacheName: string,
-  keyName: string,
-  now: number,
-): CacheKeyRecord {
+export function newCacheKey(box: SecretBox, cacheName: string, keyName: string, now: number): CacheKeyRecord {
   const secret = generateSecretKey(keyName);
   return {
     cacheName,

@@ -247,7 +247,13 @@ export class Warehouse {
       { perm: request.perm, scope: request.cache, ttlMs: request.ttlMs, description: request.description },
       this.#clock(),
     );
-    return { id: record.id, token: secret, perm: record.perm, cache: record.scope, expiresAt: record.expiresAt };
+    return {
+      id: record.id,
+      token: secret,
+      perm: record.perm,
+      cache: record.scope,
+      expiresAt: record.expiresAt,
+    };
   }
 
   async listTokens(cache?: string): Promise<TokenView[]> {

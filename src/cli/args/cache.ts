@@ -1,21 +1,57 @@
 import { parseArgs } from 'node:util';
 import { KilnError } from '../../errors/index.js';
-import { CLIENT_OPTIONS, clientFlags, positionals, strictParse, type ClientFlags } from './common.js';
+import {
+  CLIENT_OPTIONS,
+  clientFlags,
+  nonEmpty,
+  positionals,
+  strictParse,
+  type ClientFlags,
+} from './common.js';
 import { parseDuration } from './duration.js';
+import { parseListen } from './serve.js';
 
 /** `kiln cache SUBCOMMAND ...`: the warehouse's caches. */
 export type CachePlan = { command: 'cache'; client: ClientFlags; json: boolean } & (
-  | { action: 'create'; name: string; private: boolean; priority: number | undefined; retentionDays: number | null | undefined }
+  | {
+      action: 'create';
+      name: string;
+      private: boolean;
+      priority: number | undefined;
+      retentionDays: number | null | undefined;
+    }
   | { action: 'info'; name: string }
   | { action: 'list' }
   | { action: 'rotate-key'; name: string; overlapSeconds: number | undefined }
   | { action: 'retention'; name: string; days: number | null }
-  | { action: 'gc'; name: string; dryRun: boolean }
+  | { action: 'gc'; name: string; dryRun: boolean; olderThanDays: number | undefined }
   | { action: 'pin' | 'unpin'; name: string; path: string }
   | { action: 'pins'; name: string }
+  | {
+      action: 'worker-config';
+      workerId: string;
+      cacheUrl: string | undefined;
+      localCache: string | undefined;
+      sharedStore: boolean | undefined;
+      trust: string[];
+      listen: { host: string; port: number } | undefined;
+    }
+  | { action: 'warm'; name: string; packages: string[]; workerId: string }
 );
 
-export const CACHE_ACTIONS = ['create', 'info', 'list', 'rotate-key', 'retention', 'gc', 'pin', 'unpin', 'pins'];
+export const CACHE_ACTIONS = [
+  'create',
+  'info',
+  'list',
+  'rotate-key',
+  'retention',
+  'gc',
+  'pin',
+  'unpin',
+  'pins',
+  'warm',
+  'worker-config',
+];
 
 function days(raw: string, option: string): number | null {
   if (raw === 'never' || raw === 'forever') return null;
@@ -41,15 +77,27 @@ export function parseCacheArgs(args: readonly string[]): CachePlan | { command: 
         retention: { type: 'string' },
         overlap: { type: 'string' },
         'dry-run': { type: 'boolean' },
+        'older-than': { type: 'string' },
+        'cache-url': { type: 'string' },
+        'local-cache': { type: 'string' },
+        'shared-store': { type: 'boolean' },
+        'private-store': { type: 'boolean' },
+        trust: { type: 'string', multiple: true },
+        listen: { type: 'string' },
+        worker: { type: 'string' },
       },
     }),
   );
   if (values.help) return { command: 'help', topic: 'cache' };
   const [action, ...operands] = rest;
   if (action === undefined) {
-    throw new KilnError('KILN_ERR_VALIDATION', `'kiln cache' needs a subcommand: ${CACHE_ACTIONS.join(', ')}`, {
-      command: 'cache',
-    });
+    throw new KilnError(
+      'KILN_ERR_VALIDATION',
+      `'kiln cache' needs a subcommand: ${CACHE_ACTIONS.join(', ')}`,
+      {
+        command: 'cache',
+      },
+    );
   }
   const base = { command: 'cache' as const, client: clientFlags(values), json: values.json ?? false };
   switch (action) {
@@ -92,12 +140,44 @@ export function parseCacheArgs(args: readonly string[]): CachePlan | { command: 
     }
     case 'gc': {
       const [name = ''] = positionals('cache gc', operands, ['NAME']);
-      return { ...base, action, name, dryRun: values['dry-run'] ?? false };
+      let olderThanDays: number | undefined;
+      if (values['older-than'] !== undefined) {
+        const { ms } = parseDuration(values['older-than'], '--older-than');
+        olderThanDays = ms / 86_400_000;
+      }
+      return { ...base, action, name, dryRun: values['dry-run'] ?? false, olderThanDays };
     }
     case 'pin':
     case 'unpin': {
       const [name = '', path = ''] = positionals(`cache ${action}`, operands, ['NAME', 'STORE_PATH']);
       return { ...base, action, name, path };
+    }
+    case 'worker-config': {
+      const [workerId = ''] = positionals('cache worker-config', operands, ['WORKER_ID']);
+      if (values['shared-store'] && values['private-store']) {
+        throw new KilnError('KILN_ERR_VALIDATION', 'choose one of --shared-store and --private-store', {
+          command: 'cache',
+        });
+      }
+      return {
+        ...base,
+        action,
+        workerId,
+        cacheUrl: nonEmpty('--cache-url', values['cache-url']),
+        localCache: nonEmpty('--local-cache', values['local-cache']),
+        sharedStore: values['shared-store'] ? true : values['private-store'] ? false : undefined,
+        trust: values.trust ?? [],
+        listen: values.listen === undefined ? undefined : parseListen(values.listen),
+      };
+    }
+    case 'warm': {
+      const [name = '', ...packages] = operands;
+      if (name === '' || packages.length === 0) {
+        throw new KilnError('KILN_ERR_VALIDATION', "'kiln cache warm' needs NAME and at least one PACKAGE", {
+          command: 'cache',
+        });
+      }
+      return { ...base, action, name, packages, workerId: nonEmpty('--worker', values.worker) ?? 'local' };
     }
     default:
       throw new KilnError(

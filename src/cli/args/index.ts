@@ -14,10 +14,11 @@ import { parseListArgs, type ListPlan } from './list.js';
 import { parsePushArgs, type PushPlan } from './push.js';
 import { parseServeArgs, type ServePlan } from './serve.js';
 import { parseStatsArgs, type StatsPlan } from './stats.js';
+import { parseStoreArgs, type StorePlan } from './store.js';
 import { parseTokenArgs, type TokenPlan } from './token.js';
 
 export type { BuildPlan, CleanupPlan, CancelPlan, LogsPlan, StatusPlan, ListPlan, ServePlan, StatsPlan };
-export type { PushPlan, CachePlan, TokenPlan };
+export type { PushPlan, CachePlan, TokenPlan, StorePlan };
 export type { ClientFlags } from './common.js';
 
 export const COMMANDS = [
@@ -32,6 +33,7 @@ export const COMMANDS = [
   'push',
   'cache',
   'token',
+  'store',
   'help',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
@@ -59,6 +61,7 @@ export type Plan =
   | PushPlan
   | CachePlan
   | TokenPlan
+  | StorePlan
   | HelpPlan
   | VersionPlan;
 
@@ -109,6 +112,8 @@ export function parseCommandLine(argv: readonly string[]): Plan {
       return parseCacheArgs(rest);
     case 'token':
       return parseTokenArgs(rest);
+    case 'store':
+      return parseStoreArgs(rest);
   }
 }
 

@@ -1,6 +1,13 @@
 import { parseArgs } from 'node:util';
 import { KilnError } from '../../errors/index.js';
-import { CLIENT_OPTIONS, clientFlags, nonEmpty, positionals, strictParse, type ClientFlags } from './common.js';
+import {
+  CLIENT_OPTIONS,
+  clientFlags,
+  nonEmpty,
+  positionals,
+  strictParse,
+  type ClientFlags,
+} from './common.js';
 import { parseDuration } from './duration.js';
 
 /** `kiln token create|list|revoke`: cache and admin tokens. */

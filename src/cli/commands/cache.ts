@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { CacheInfo, CreatedToken, TokenView } from '../../cache/index.js';
 import { KilnError } from '../../errors/index.js';
 import type { CachePlan, TokenPlan } from '../args/index.js';
@@ -21,6 +21,7 @@ export function hashPartOf(path: string): string {
 const cachePath = (name: string, rest = ''): string => `/api/v1/caches/${encodeURIComponent(name)}${rest}`;
 
 export async function runCache(plan: CachePlan, io: CliIo): Promise<number> {
+  if (plan.action === 'worker-config' || plan.action === 'warm') return runOnServerMachine(plan, io);
   const client = connect(plan.client, io);
   const print = (value: unknown, lines: () => string[]): void => {
     if (plan.json) writeJson(io.stdout, value);
@@ -46,14 +47,15 @@ export async function runCache(plan: CachePlan, io: CliIo): Promise<number> {
       return 0;
     }
     case 'list': {
-      const { caches } = await client.call<{ caches: { name: string; private: boolean; priority: number }[] }>(
-        'GET',
-        '/api/v1/caches',
-      );
+      const { caches } = await client.call<{
+        caches: { name: string; private: boolean; priority: number }[];
+      }>('GET', '/api/v1/caches');
       print({ caches }, () =>
         caches.length === 0
           ? ['no caches']
-          : caches.map((cache) => `${cache.name}\t${cache.private ? 'private' : 'public'}\tpriority ${cache.priority}`),
+          : caches.map(
+              (cache) => `${cache.name}\t${cache.private ? 'private' : 'public'}\tpriority ${cache.priority}`,
+            ),
       );
       return 0;
     }
@@ -83,7 +85,11 @@ export async function runCache(plan: CachePlan, io: CliIo): Promise<number> {
       return 0;
     }
     case 'gc': {
-      const report = await client.call<GcReportView>('POST', cachePath(plan.name, '/gc'), { dryRun: plan.dryRun });
+      const body =
+        plan.olderThanDays === undefined
+          ? { dryRun: plan.dryRun }
+          : { dryRun: plan.dryRun, olderThanDays: plan.olderThanDays };
+      const report = await client.call<GcReportView>('POST', cachePath(plan.name, '/gc'), body);
       print(report, () => renderGcReport(report));
       return 0;
     }
@@ -102,7 +108,9 @@ export async function runCache(plan: CachePlan, io: CliIo): Promise<number> {
         cachePath(plan.name, '/pins'),
       );
       print({ pins }, () =>
-        pins.length === 0 ? ['no pins'] : pins.map((pin) => `${pin.storePath}\t${new Date(pin.createdAt).toISOString()}`),
+        pins.length === 0
+          ? ['no pins']
+          : pins.map((pin) => `${pin.storePath}\t${new Date(pin.createdAt).toISOString()}`),
       );
       return 0;
     }
@@ -121,7 +129,8 @@ export async function runToken(plan: TokenPlan, io: CliIo): Promise<number> {
       if (plan.json) writeJson(io.stdout, created);
       else {
         const scope = created.cache === null ? 'the server' : `cache ${created.cache}`;
-        const until = created.expiresAt === null ? '' : `, expires ${new Date(created.expiresAt).toISOString()}`;
+        const until =
+          created.expiresAt === null ? '' : `, expires ${new Date(created.expiresAt).toISOString()}`;
         writeLine(io.stderr, `${created.perm} token ${created.id} for ${scope}${until} (shown once):`);
         writeLine(io.stdout, created.token);
       }
@@ -139,5 +148,51 @@ export async function runToken(plan: TokenPlan, io: CliIo): Promise<number> {
       if (plan.json) writeJson(io.stdout, { id: plan.id, revoked: true });
       else writeLine(io.stdout, `revoked ${plan.id}`);
       return 0;
+  }
+}
+
+type LocalCachePlan = Extract<CachePlan, { action: 'worker-config' | 'warm' }>;
+
+/**
+ * Commands that act on this machine's kiln data directory and Nix store, in-process through the
+ * library (seed 002's NixCacheService), rather than through the API.
+ */
+async function runOnServerMachine(plan: LocalCachePlan, io: CliIo): Promise<number> {
+  const { NixCacheService } = await import('../../library/index.js');
+  const dataDir = plan.client.dataDir ?? '.kiln';
+  const listen = plan.action === 'worker-config' ? plan.listen : undefined;
+  const service = await NixCacheService.open({ dataDir, ...(listen && { listen }) });
+  try {
+    if (plan.action === 'worker-config') {
+      const config = await service.configureCacheForWorker(plan.workerId, {
+        ...(plan.cacheUrl !== undefined && { cacheUrl: plan.cacheUrl }),
+        ...(plan.localCache !== undefined && { enableLocalCache: true, localCacheName: plan.localCache }),
+        ...(plan.sharedStore !== undefined && { enableSharedStore: plan.sharedStore }),
+        ...(plan.trust.length > 0 && { trustedPublicKeys: plan.trust }),
+      });
+      if (plan.json) writeJson(io.stdout, config);
+      else {
+        writeLine(
+          io.stderr,
+          `wrote ${config.path}; point the worker's Nix at it with NIX_CONF_DIR=${dirname(config.path)}`,
+        );
+        io.stdout.write(config.text);
+      }
+      return 0;
+    }
+    const result = await service.cacheCommonPackages(plan.workerId, plan.packages, { cache: plan.name });
+    if (plan.json) writeJson(io.stdout, result);
+    else {
+      for (const pkg of result.packages) writeLine(io.stdout, `${pkg.input}: ${pkg.outputs.join(' ')}`);
+      if (result.push) {
+        writeLine(
+          io.stdout,
+          `pushed ${result.push.pushed} paths to ${plan.name} (${result.push.alreadyPresent} were there already)`,
+        );
+      }
+    }
+    return 0;
+  } finally {
+    await service.close();
   }
 }

@@ -19,12 +19,11 @@ describe('a build whose push fails', () => {
       },
     });
     assert.equal(submit.statusCode, 201, submit.body);
-    const id = (submit.json() as { builds: BuildView[] }).builds[0]!.id;
+    const id = submit.json<{ builds: BuildView[] }>().builds[0]!.id;
     const build = await waitFor(
       async () => {
-        const view = (
-          await app.app.inject({ url: `/api/v1/builds/${id}`, headers: app.auth })
-        ).json() as BuildView;
+        const res = await app.app.inject({ url: `/api/v1/builds/${id}`, headers: app.auth });
+        const view = res.json<BuildView>();
         return view.finishedAt !== null ? view : undefined;
       },
       { timeoutMs: 60_000, what: 'the build to finish' },
@@ -49,9 +48,9 @@ describe('a build whose push fails', () => {
       payload: { source: { kind: 'expr', expression: drvExpr('echo > $out') }, push: 'missing' },
     });
     assert.equal(res.statusCode, 404, res.body);
-    const list = (await app.app.inject({ url: '/api/v1/builds', headers: app.auth })).json() as {
+    const list = (await app.app.inject({ url: '/api/v1/builds', headers: app.auth })).json<{
       builds: unknown[];
-    };
+    }>();
     assert.equal(list.builds.length, 0, 'nothing was queued');
   });
 });
