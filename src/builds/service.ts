@@ -26,6 +26,8 @@ export interface BuildServiceDeps {
   abortRunning: (buildId: string, reason: string) => boolean;
   /** Throws (e.g. KILN_ERR_NOT_FOUND) unless builds may push to this cache; checked at submission. */
   checkPushCache?: ((cache: string) => Promise<void>) | undefined;
+  /** The cache a service's builds push to when a submission names none (config cache.pushByService). */
+  defaultPushCache?: ((serviceId: string) => string | undefined) | undefined;
 }
 
 /** Submission, queries and cancellation of builds. Execution lives in executor.ts. */
@@ -46,7 +48,12 @@ export class BuildService {
    * is a coded error and leaves no record. One build per requested system, grouped when several.
    */
   async submit(input: BuildSubmission): Promise<BuildRecord[]> {
-    const valid = validateSubmission(input, this.#deps.limits);
+    const submitted = validateSubmission(input, this.#deps.limits);
+    const fallback =
+      submitted.push === undefined && submitted.serviceId !== undefined
+        ? this.#deps.defaultPushCache?.(submitted.serviceId)
+        : undefined;
+    const valid = fallback === undefined ? submitted : { ...submitted, push: fallback };
     if (valid.push !== undefined) {
       if (!this.#deps.checkPushCache) {
         throw new KilnError('KILN_ERR_VALIDATION', 'this server cannot push build outputs to a cache');

@@ -87,6 +87,10 @@ export const ConfigSchema = Type.Object(
         }),
         trustedPublicKeys: Type.Array(Type.String(), { default: [] }),
         pushConcurrency: Type.Integer({ minimum: 1, default: 8 }),
+        pushByService: Type.Record(Type.String(), Type.String(), {
+          default: {},
+          description: 'The cache each service’s builds push to when a build names none.',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -189,6 +189,7 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     checkPushCache: async (cache) => {
       await warehouse.info(cache);
     },
+    defaultPushCache: (serviceId) => config.cache.pushByService[serviceId],
   });
 
   const recover = (): Promise<number> =>

@@ -449,6 +449,38 @@ describe('the warehouse with real nix clients', () => {
     assert.equal(got.code, 0, got.stderr);
   });
 
+  it('warms a cache and writes a worker nix.conf from the server machine', async () => {
+    const chain = await buildChain(2);
+    const data = join(dir, 'data');
+    const warm = await runCli(['cache', 'warm', 'main', chain.at(-1)!, '--data', data]);
+    assert.equal(warm.code, 0, warm.stderr);
+    assert.match(warm.stdout, /pushed 2 paths to main/);
+    for (const path of chain) {
+      assert.equal((await raw(server.url, 'HEAD', `/cache/main/${hashOf(path)}.narinfo`)).status, 200);
+    }
+
+    const host = new URL(server.url).host;
+    const conf = await runCli([
+      'cache',
+      'worker-config',
+      'w1',
+      '--local-cache',
+      'main',
+      '--shared-store',
+      '--data',
+      data,
+      '--listen',
+      host,
+    ]);
+    assert.equal(conf.code, 0, conf.stderr);
+    assert.match(conf.stdout, new RegExp(`^substituters = ${server.url}/cache/main`, 'm'));
+    assert.ok(conf.stdout.includes(publicKey), 'trusts the cache key');
+    const shown = await run('nix', ['--extra-experimental-features', 'nix-command', 'show-config'], {
+      NIX_CONF_DIR: join(data, 'workers', 'w1'),
+    });
+    assert.match(shown.stdout, new RegExp(`^substituters = ${server.url}/cache/main`, 'm'));
+  });
+
   it('leaves nothing visible when the server is killed in the middle of an upload', async () => {
     // 32 MiB of NAR-looking bytes: the name cannot match, but the server never gets that far.
     const name = `nar/${'2'.repeat(52)}.nar`;

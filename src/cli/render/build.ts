@@ -100,6 +100,10 @@ export function detailLines(build: BuildView, now: number): string[] {
   if (!isFinished(build) && p.phase) row('phase', p.phase + (p.activeDrv ? ` ${drvName(p.activeDrv)}` : ''));
   build.outputs.forEach((out, i) => row(i === 0 ? 'outputs' : '', out));
   if (build.artifactSize !== null) row('size', formatBytes(build.artifactSize));
+  // What came from caches, what Nix built here, and what went to the warehouse.
+  if (build.substituted.length > 0) row('substituted', `${build.substituted.length} paths`);
+  if (build.built.length > 0) row('built', `${build.built.length} derivations`);
+  if (build.pushCache !== null) row('pushed', `${build.pushed.length} paths to ${build.pushCache}`);
   if (build.cached) row('cached', 'yes');
   if (build.image) row('image', `${build.image.ref}@${build.image.digest}`);
   if (build.exitCode !== null) row('exit code', String(build.exitCode));

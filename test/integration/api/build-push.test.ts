@@ -53,4 +53,42 @@ describe('a build whose push fails', () => {
     }>();
     assert.equal(list.builds.length, 0, 'nothing was queued');
   });
+
+  it('pushes to the service’s default cache when the build names none', async (t) => {
+    const app = await startTestApp(t, { cache: { pushByService: { web: 'team' } } });
+    await app.kiln.warehouse.createCache({ name: 'team' });
+    const submit = (serviceId: string | undefined) =>
+      app.app.inject({
+        method: 'POST',
+        url: '/api/v1/builds',
+        headers: app.auth,
+        payload: {
+          source: { kind: 'expr', expression: drvExpr('echo default-push > $out') },
+          ...(serviceId !== undefined && { serviceId }),
+        },
+      });
+    const web = await submit('web');
+    assert.equal(web.statusCode, 201, web.body);
+    const other = await submit('api');
+    const id = web.json<{ builds: BuildView[] }>().builds[0]!.id;
+    const build = await waitFor(
+      async () => {
+        const view = (
+          await app.app.inject({ url: `/api/v1/builds/${id}`, headers: app.auth })
+        ).json<BuildView>();
+        return view.finishedAt !== null ? view : undefined;
+      },
+      { timeoutMs: 60_000, what: 'the build to finish' },
+    );
+    assert.equal(build.status, 'succeeded', build.error ?? '');
+    assert.equal(build.pushCache, 'team');
+    assert.deepEqual(build.pushed, build.outputs);
+    const hash = build.outputs[0]!.slice('/nix/store/'.length, '/nix/store/'.length + 32);
+    assert.equal((await app.kiln.warehouse.narinfo('team', hash)) !== undefined, true);
+    assert.equal(
+      other.json<{ builds: BuildView[] }>().builds[0]!.pushCache,
+      null,
+      'other services push nowhere',
+    );
+  });
 });

@@ -189,6 +189,21 @@ void describe('build renderers', () => {
     assert.ok(lines.some((l) => l.startsWith('  eval') && l.includes('1.0s')));
   });
 
+  void it('says what a build substituted, built and pushed', () => {
+    const lines = detailLines(
+      succeeded('b2', {
+        substituted: ['/nix/store/a', '/nix/store/b'],
+        built: ['/nix/store/c.drv'],
+        pushCache: 'team',
+        pushed: ['/nix/store/c', '/nix/store/a', '/nix/store/b'],
+      }),
+      Date.now(),
+    );
+    assert.ok(lines.includes('substituted: 2 paths'), lines.join('\n'));
+    assert.ok(lines.includes('built:       1 derivations'));
+    assert.ok(lines.includes('pushed:      3 paths to team'));
+  });
+
   void it('lists builds as a table', () => {
     const now = Date.parse('2024-05-01T12:10:00.000Z');
     const table = renderBuildList(
