@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { KilnError } from '../../errors/index.js';
 import {
   CLIENT_OPTIONS,
@@ -8,8 +7,8 @@ import {
   parseInteger,
   parseLabels,
   positionals,
-  strictParse,
   type ClientFlags,
+  parseOptions,
 } from './common.js';
 
 export type BuildSourceFlag = { kind: 'file'; path: string } | { kind: 'expr'; expression: string };
@@ -36,29 +35,22 @@ const SYSTEM = /^[a-z0-9_]+-[a-z0-9_]+$/;
 const MAX_SYSTEMS = 8;
 
 export function parseBuildArgs(args: readonly string[]): BuildPlan | { command: 'help'; topic: 'build' } {
-  const { values, positionals: rest } = strictParse('build', () =>
-    parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        ...CLIENT_OPTIONS,
-        file: { type: 'string', short: 'f' },
-        expr: { type: 'string', short: 'E' },
-        env: { type: 'string', short: 'e', multiple: true },
-        timeout: { type: 'string' },
-        'max-silent': { type: 'string' },
-        system: { type: 'string', multiple: true },
-        service: { type: 'string' },
-        label: { type: 'string', short: 'l', multiple: true },
-        priority: { type: 'string' },
-        push: { type: 'string' },
-        wait: { type: 'boolean', short: 'w' },
-        follow: { type: 'boolean' },
-        json: { type: 'boolean' },
-      },
-    }),
-  );
+  const { values, positionals: rest } = parseOptions('build', args, {
+    ...CLIENT_OPTIONS,
+    file: { type: 'string', short: 'f' },
+    expr: { type: 'string', short: 'E' },
+    env: { type: 'string', short: 'e', multiple: true },
+    timeout: { type: 'string' },
+    'max-silent': { type: 'string' },
+    system: { type: 'string', multiple: true },
+    service: { type: 'string' },
+    label: { type: 'string', short: 'l', multiple: true },
+    priority: { type: 'string' },
+    push: { type: 'string' },
+    wait: { type: 'boolean', short: 'w' },
+    follow: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
   if (values.help) return { command: 'help', topic: 'build' };
   positionals('build', rest, []);
 

@@ -1,12 +1,11 @@
-import { parseArgs } from 'node:util';
 import { KilnError } from '../../errors/index.js';
 import {
   CLIENT_OPTIONS,
   clientFlags,
   nonEmpty,
   positionals,
-  strictParse,
   type ClientFlags,
+  parseOptions,
 } from './common.js';
 import { parseDuration } from './duration.js';
 import { parseListen } from './serve.js';
@@ -64,30 +63,23 @@ function days(raw: string, option: string): number | null {
 }
 
 export function parseCacheArgs(args: readonly string[]): CachePlan | { command: 'help'; topic: 'cache' } {
-  const { values, positionals: rest } = strictParse('cache', () =>
-    parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        ...CLIENT_OPTIONS,
-        json: { type: 'boolean' },
-        private: { type: 'boolean' },
-        priority: { type: 'string' },
-        retention: { type: 'string' },
-        overlap: { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        'older-than': { type: 'string' },
-        'cache-url': { type: 'string' },
-        'local-cache': { type: 'string' },
-        'shared-store': { type: 'boolean' },
-        'private-store': { type: 'boolean' },
-        trust: { type: 'string', multiple: true },
-        listen: { type: 'string' },
-        worker: { type: 'string' },
-      },
-    }),
-  );
+  const { values, positionals: rest } = parseOptions('cache', args, {
+    ...CLIENT_OPTIONS,
+    json: { type: 'boolean' },
+    private: { type: 'boolean' },
+    priority: { type: 'string' },
+    retention: { type: 'string' },
+    overlap: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    'older-than': { type: 'string' },
+    'cache-url': { type: 'string' },
+    'local-cache': { type: 'string' },
+    'shared-store': { type: 'boolean' },
+    'private-store': { type: 'boolean' },
+    trust: { type: 'string', multiple: true },
+    listen: { type: 'string' },
+    worker: { type: 'string' },
+  });
   if (values.help) return { command: 'help', topic: 'cache' };
   const [action, ...operands] = rest;
   if (action === undefined) {

@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import { KilnError } from '../../errors/index.js';
 import { parseDuration } from './duration.js';
-import { CLIENT_OPTIONS, clientFlags, positionals, strictParse, type ClientFlags } from './common.js';
+import { CLIENT_OPTIONS, clientFlags, positionals, type ClientFlags, parseOptions } from './common.js';
 
 export interface CleanupPlan {
   command: 'cleanup';
@@ -15,19 +14,12 @@ export interface CleanupPlan {
 export function parseCleanupArgs(
   args: readonly string[],
 ): CleanupPlan | { command: 'help'; topic: 'cleanup' } {
-  const { values, positionals: rest } = strictParse('cleanup', () =>
-    parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        ...CLIENT_OPTIONS,
-        'older-than': { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        json: { type: 'boolean' },
-      },
-    }),
-  );
+  const { values, positionals: rest } = parseOptions('cleanup', args, {
+    ...CLIENT_OPTIONS,
+    'older-than': { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
   if (values.help) return { command: 'help', topic: 'cleanup' };
   positionals('cleanup', rest, []);
   const raw = values['older-than'];

@@ -1,3 +1,4 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { KilnError } from '../../errors/index.js';
 
 /** Options every client command accepts (`kiln serve` is the only non-client command). */
@@ -56,10 +57,29 @@ export function validateServerUrl(raw: string, origin: string): string {
 }
 
 /**
+ * Parses a command's arguments the one way every command does: strictly (unknown options are
+ * errors), positionals allowed, node's parse errors turned into kiln usage errors.
+ */
+type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
+type Parsed<O extends OptionsConfig> = ReturnType<
+  typeof parseArgs<{ args: string[]; strict: true; allowPositionals: true; options: O }>
+>;
+
+export function parseOptions<const O extends OptionsConfig>(
+  command: string,
+  args: readonly string[],
+  options: O,
+): Parsed<O> {
+  return strictParse(command, () =>
+    parseArgs({ args: [...args], strict: true, allowPositionals: true, options }),
+  );
+}
+
+/**
  * Runs a `parseArgs` call and turns node's own parse errors into kiln usage errors that name the
  * option and carry a KILN_ERR_* code.
  */
-export function strictParse<T>(command: string, parse: () => T): T {
+function strictParse<T>(command: string, parse: () => T): T {
   try {
     return parse();
   } catch (err) {

@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { CLIENT_OPTIONS, clientFlags, positionals, strictParse, type ClientFlags } from './common.js';
+import { CLIENT_OPTIONS, clientFlags, positionals, parseOptions, type ClientFlags } from './common.js';
 
 /** `kiln status ID`, `kiln logs ID` and `kiln cancel ID`: one build id plus a flag or two. */
 
@@ -23,42 +22,30 @@ export interface CancelPlan {
 }
 
 export function parseStatusArgs(args: readonly string[]): StatusPlan | { command: 'help'; topic: 'status' } {
-  const { values, positionals: rest } = strictParse('status', () =>
-    parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: true,
-      options: { ...CLIENT_OPTIONS, json: { type: 'boolean' } },
-    }),
-  );
+  const { values, positionals: rest } = parseOptions('status', args, {
+    ...CLIENT_OPTIONS,
+    json: { type: 'boolean' },
+  });
   if (values.help) return { command: 'help', topic: 'status' };
   const [id = ''] = positionals('status', rest, ['ID']);
   return { command: 'status', client: clientFlags(values), id, json: values.json ?? false };
 }
 
 export function parseLogsArgs(args: readonly string[]): LogsPlan | { command: 'help'; topic: 'logs' } {
-  const { values, positionals: rest } = strictParse('logs', () =>
-    parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: true,
-      options: { ...CLIENT_OPTIONS, follow: { type: 'boolean', short: 'f' } },
-    }),
-  );
+  const { values, positionals: rest } = parseOptions('logs', args, {
+    ...CLIENT_OPTIONS,
+    follow: { type: 'boolean', short: 'f' },
+  });
   if (values.help) return { command: 'help', topic: 'logs' };
   const [id = ''] = positionals('logs', rest, ['ID']);
   return { command: 'logs', client: clientFlags(values), id, follow: values.follow ?? false };
 }
 
 export function parseCancelArgs(args: readonly string[]): CancelPlan | { command: 'help'; topic: 'cancel' } {
-  const { values, positionals: rest } = strictParse('cancel', () =>
-    parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: true,
-      options: { ...CLIENT_OPTIONS, json: { type: 'boolean' } },
-    }),
-  );
+  const { values, positionals: rest } = parseOptions('cancel', args, {
+    ...CLIENT_OPTIONS,
+    json: { type: 'boolean' },
+  });
   if (values.help) return { command: 'help', topic: 'cancel' };
   const [id = ''] = positionals('cancel', rest, ['ID']);
   return { command: 'cancel', client: clientFlags(values), id, json: values.json ?? false };

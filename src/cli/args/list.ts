@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { KilnError } from '../../errors/index.js';
 import {
   CLIENT_OPTIONS,
@@ -6,8 +5,8 @@ import {
   nonEmpty,
   parseInteger,
   positionals,
-  strictParse,
   type ClientFlags,
+  parseOptions,
 } from './common.js';
 
 export interface ListPlan {
@@ -30,20 +29,13 @@ export const BUILD_STATUSES: readonly string[] = [
 ];
 
 export function parseListArgs(args: readonly string[]): ListPlan | { command: 'help'; topic: 'list' } {
-  const { values, positionals: rest } = strictParse('list', () =>
-    parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        ...CLIENT_OPTIONS,
-        json: { type: 'boolean' },
-        status: { type: 'string', multiple: true },
-        service: { type: 'string' },
-        limit: { type: 'string', short: 'n' },
-      },
-    }),
-  );
+  const { values, positionals: rest } = parseOptions('list', args, {
+    ...CLIENT_OPTIONS,
+    json: { type: 'boolean' },
+    status: { type: 'string', multiple: true },
+    service: { type: 'string' },
+    limit: { type: 'string', short: 'n' },
+  });
   if (values.help) return { command: 'help', topic: 'list' };
   positionals('list', rest, []);
   // `--status failed,timed_out` and `--status failed --status timed_out` both work.

@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util';
 import { KilnError } from '../../errors/index.js';
-import { CLIENT_OPTIONS, clientFlags, parseInteger, strictParse, type ClientFlags } from './common.js';
+import { CLIENT_OPTIONS, clientFlags, parseInteger, parseOptions, type ClientFlags } from './common.js';
 
 export interface PushPlan {
   command: 'push';
@@ -16,14 +15,11 @@ export const MAX_PUSH_JOBS = 64;
 
 /** `kiln push CACHE PATH... [--jobs N] [--json]` */
 export function parsePushArgs(args: readonly string[]): PushPlan | { command: 'help'; topic: 'push' } {
-  const { values, positionals: rest } = strictParse('push', () =>
-    parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: true,
-      options: { ...CLIENT_OPTIONS, jobs: { type: 'string', short: 'j' }, json: { type: 'boolean' } },
-    }),
-  );
+  const { values, positionals: rest } = parseOptions('push', args, {
+    ...CLIENT_OPTIONS,
+    jobs: { type: 'string', short: 'j' },
+    json: { type: 'boolean' },
+  });
   if (values.help) return { command: 'help', topic: 'push' };
   const [cache, ...paths] = rest;
   if (cache === undefined || cache.trim() === '' || paths.length === 0) {

@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util';
 import { KilnError } from '../../errors/index.js';
-import { nonEmpty, parseInteger, positionals, strictParse } from './common.js';
+import { nonEmpty, parseInteger, positionals, parseOptions } from './common.js';
 
 export interface ServePlan {
   command: 'serve';
@@ -14,19 +13,12 @@ export const DEFAULT_DATA_DIR = '.kiln';
 export const DEFAULT_LISTEN = '127.0.0.1:7070';
 
 export function parseServeArgs(args: readonly string[]): ServePlan | { command: 'help'; topic: 'serve' } {
-  const { values, positionals: rest } = strictParse('serve', () =>
-    parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        data: { type: 'string' },
-        listen: { type: 'string' },
-        concurrency: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }),
-  );
+  const { values, positionals: rest } = parseOptions('serve', args, {
+    data: { type: 'string' },
+    listen: { type: 'string' },
+    concurrency: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) return { command: 'help', topic: 'serve' };
   positionals('serve', rest, []);
   const { host, port } = parseListen(values.listen ?? DEFAULT_LISTEN);

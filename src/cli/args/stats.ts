@@ -1,12 +1,11 @@
-import { parseArgs } from 'node:util';
 import {
   CLIENT_OPTIONS,
   clientFlags,
   nonEmpty,
   parseKeyValue,
   positionals,
-  strictParse,
   type ClientFlags,
+  parseOptions,
 } from './common.js';
 
 export interface StatsPlan {
@@ -19,19 +18,12 @@ export interface StatsPlan {
 }
 
 export function parseStatsArgs(args: readonly string[]): StatsPlan | { command: 'help'; topic: 'stats' } {
-  const { values, positionals: rest } = strictParse('stats', () =>
-    parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        ...CLIENT_OPTIONS,
-        json: { type: 'boolean' },
-        service: { type: 'string' },
-        label: { type: 'string', short: 'l' },
-      },
-    }),
-  );
+  const { values, positionals: rest } = parseOptions('stats', args, {
+    ...CLIENT_OPTIONS,
+    json: { type: 'boolean' },
+    service: { type: 'string' },
+    label: { type: 'string', short: 'l' },
+  });
   if (values.help) return { command: 'help', topic: 'stats' };
   positionals('stats', rest, []);
   let label: string | undefined;

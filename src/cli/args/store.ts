@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util';
 import { KilnError } from '../../errors/index.js';
-import { nonEmpty, positionals, strictParse } from './common.js';
+import { nonEmpty, positionals, parseOptions } from './common.js';
 
 /** `kiln store optimise`: this machine's Nix store. */
 export interface StorePlan {
@@ -11,18 +10,11 @@ export interface StorePlan {
 }
 
 export function parseStoreArgs(args: readonly string[]): StorePlan | { command: 'help'; topic: 'store' } {
-  const { values, positionals: rest } = strictParse('store', () =>
-    parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        data: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }),
-  );
+  const { values, positionals: rest } = parseOptions('store', args, {
+    data: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) return { command: 'help', topic: 'store' };
   const [action = ''] = positionals('store', rest, ['SUBCOMMAND']);
   if (action !== 'optimise' && action !== 'optimize') {

@@ -1,12 +1,11 @@
-import { parseArgs } from 'node:util';
 import { KilnError } from '../../errors/index.js';
 import {
   CLIENT_OPTIONS,
   clientFlags,
   nonEmpty,
   positionals,
-  strictParse,
   type ClientFlags,
+  parseOptions,
 } from './common.js';
 import { parseDuration } from './duration.js';
 
@@ -26,21 +25,14 @@ export type TokenPlan = { command: 'token'; client: ClientFlags; json: boolean }
 const PERMS = ['pull', 'push', 'admin'] as const;
 
 export function parseTokenArgs(args: readonly string[]): TokenPlan | { command: 'help'; topic: 'token' } {
-  const { values, positionals: rest } = strictParse('token', () =>
-    parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        ...CLIENT_OPTIONS,
-        json: { type: 'boolean' },
-        cache: { type: 'string' },
-        perm: { type: 'string' },
-        ttl: { type: 'string' },
-        description: { type: 'string' },
-      },
-    }),
-  );
+  const { values, positionals: rest } = parseOptions('token', args, {
+    ...CLIENT_OPTIONS,
+    json: { type: 'boolean' },
+    cache: { type: 'string' },
+    perm: { type: 'string' },
+    ttl: { type: 'string' },
+    description: { type: 'string' },
+  });
   if (values.help) return { command: 'help', topic: 'token' };
   const [action, ...operands] = rest;
   const base = { command: 'token' as const, client: clientFlags(values), json: values.json ?? false };
