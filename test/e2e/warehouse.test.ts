@@ -306,19 +306,35 @@ describe('the warehouse with real nix clients', () => {
   });
 
   it('keeps build logs that nix store copy-log uploads and serves them at log/<drv>', async () => {
-    const [path] = await buildChain(1);
-    const deriver = (await run('nix-store', ['-q', '--deriver', path!])).stdout.trim();
-    const drv = basename(deriver);
-    const body = 'hello from the build log\n';
-    const put = await raw(server.url, 'PUT', `/cache/main/log/${drv}`, {
-      headers: { ...bearer(pushToken), 'content-type': 'text/plain; charset=utf-8' },
-      body,
-    });
-    assert.equal(put.status, 204);
-    const got = await raw(server.url, 'GET', `/cache/main/log/${drv}`);
+    const marker = `hello from the build log ${Date.now()}`;
+    const built = await run('nix-build', [
+      '--no-out-link',
+      '-E',
+      `derivation { name = "logged"; system = "x86_64-linux"; builder = "/bin/sh"; PATH = "/usr/bin:/bin"; args = [ "-c" "echo '${marker}'; echo done > $out" ]; }`,
+    ]);
+    assert.equal(built.code, 0, built.stderr);
+    const deriver = (await run('nix-store', ['-q', '--deriver', built.stdout.trim()])).stdout.trim();
+    const copied = await run('nix', [
+      '--extra-experimental-features',
+      'nix-command',
+      'store',
+      'copy-log',
+      '--option',
+      'netrc-file',
+      netrc,
+      '--to',
+      cacheUrl,
+      deriver,
+    ]);
+    assert.equal(copied.code, 0, copied.stderr);
+    const got = await raw(server.url, 'GET', `/cache/main/log/${basename(deriver)}`);
     assert.equal(got.status, 200);
-    assert.equal(got.body.toString(), body);
+    assert.match(got.body.toString(), new RegExp(marker));
     assert.equal((await raw(server.url, 'GET', `/cache/main/log/${'0'.repeat(32)}-x.drv`)).status, 404);
+    const anonymous = await raw(server.url, 'PUT', `/cache/main/log/${basename(deriver)}`, {
+      body: 'forged',
+    });
+    assert.equal(anonymous.status, 401);
   });
 
   it('revokes a token at once', async () => {
