@@ -14,12 +14,12 @@
  * Push: the 300-path closure into a fresh, empty kiln server each time, `nix copy --to` with its
  * defaults (xz) against `kiln push` (zstd, parallel, asks the server what is missing).
  *
- * Environment: KILN_BENCH_CACHE_ROUNDS (substitution and download rounds, default 3),
+ * Environment: KILN_BENCH_CACHE_ROUNDS (wrk, substitution and download rounds, default 3),
  * KILN_BENCH_PUSH_ROUNDS (default 1), KILN_BENCH_WRK_SECONDS (default 10), KILN_BENCH_FIXTURES
  * (fixture directory, kept between runs), KILN_BENCH_CPU_PROF (directory for the kiln server's
  * V8 CPU profiles). Prints absolute figures, ratios and goals; asserts nothing.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFixtures, CLOSURE_SIZE, hashPart, type Fixtures } from './fixtures.js';
@@ -81,24 +81,51 @@ async function fill(baseUrl: string, fx: Fixtures, extra: string, netrc?: string
   await nixCopy(`${baseUrl}${sep}compression=none${extra}`, [fx.bigNar], netrc);
 }
 
+/** The median of each figure over several wrk runs. */
+function medianWrk(runs: readonly WrkResult[]): WrkResult {
+  const of = (pick: (r: WrkResult) => number): number => median(runs.map(pick));
+  return {
+    requestsPerSecond: of((r) => r.requestsPerSecond),
+    p50Ms: of((r) => r.p50Ms),
+    p99Ms: of((r) => r.p99Ms),
+    requests: of((r) => r.requests),
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
+  };
+}
+
+/**
+ * wrk in rounds that alternate between the servers (the machine may be busy with other work; a
+ * single run each would compare two different moments), then one single-connection run each.
+ */
 async function narinfoLoad(
   servers: readonly Served[],
   fx: Fixtures,
   work: string,
   cfg: Settings,
 ): Promise<Map<string, { load: WrkResult; single: WrkResult }>> {
-  const results = new Map<string, { load: WrkResult; single: WrkResult }>();
-  for (const server of servers) {
+  const targets = servers.map((server) => {
     const prefix = new URL(server.url).pathname;
-    const script = writeScript(
+    const scriptFile = writeScript(
       join(work, `narinfo-${server.name}.lua`),
       fx.narinfoSet.map((p) => `${prefix}/${hashPart(p)}.narinfo`),
     );
-    const origin = new URL(server.url).origin;
-    const base = { baseUrl: origin, scriptFile: script };
-    log(`wrk against ${server.name}`);
+    return { server, base: { baseUrl: new URL(server.url).origin, scriptFile } };
+  });
+  const loads = new Map<string, WrkResult[]>(servers.map((s) => [s.name, []]));
+  for (const { base } of targets) {
     await runWrk({ ...base, connections: 64, threads: 2, seconds: 2 }); // warm-up (JIT, caches)
-    const load = await runWrk({ ...base, connections: 64, threads: 2, seconds: cfg.wrkSeconds });
+  }
+  for (let round = 0; round < cfg.rounds; round++) {
+    for (const { server, base } of inTurn(targets, round)) {
+      log(`wrk round ${round + 1}/${cfg.rounds}: ${server.name}`);
+      loads
+        .get(server.name)!
+        .push(await runWrk({ ...base, connections: 64, threads: 2, seconds: cfg.wrkSeconds }));
+    }
+  }
+  const results = new Map<string, { load: WrkResult; single: WrkResult }>();
+  for (const { server, base } of targets) {
+    const load = medianWrk(loads.get(server.name)!);
     const single = await runWrk({ ...base, connections: 1, threads: 1, seconds: 5 });
     for (const [what, r] of [
       ['64 connections', load],
@@ -286,6 +313,10 @@ export async function runCacheBench(): Promise<void> {
       kiln = await startKilnCache(join(work, 'kiln'), CACHE);
       log('filling the kiln cache (nix copy --to http://…/cache/bench)');
       await fill(kiln.cacheUrl, fx, '', kiln.netrcFile);
+      // Both servers announce the same nix-cache-info (WantMassQuery changes how nix queries a
+      // cache), so the comparison is of the servers, not of two client strategies.
+      const announced = await (await fetch(`${kiln.cacheUrl}/nix-cache-info`)).text();
+      writeFileSync(join(fileCache, 'nix-cache-info'), announced);
     } catch (error) {
       kilnProblem = problem(error);
       log(`kiln is not measured: ${kilnProblem}`);
@@ -330,7 +361,7 @@ export async function runCacheBench(): Promise<void> {
 
     console.log(
       renderTable(
-        `binary cache serving: kiln vs nginx (1 worker), same files, same run (median of ${cfg.rounds} rounds; wrk ${cfg.wrkSeconds} s)`,
+        `binary cache serving: kiln vs nginx (1 worker), same files, same run (median of ${cfg.rounds} rounds; wrk ${cfg.wrkSeconds} s a round)`,
         'nginx',
         servingRows(narinfo, nar, subst),
       ),

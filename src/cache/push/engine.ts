@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { KilnError, type ErrorCode } from '../../errors/index.js';
 import { compressNar } from './compressed-nar.js';
 import { renderPushNarInfo, type UploadedNar } from './narinfo.js';
@@ -29,6 +30,8 @@ export async function pushClosure(options: PushOptions): Promise<PushSummary> {
 async function run(options: PushOptions, stop: AbortController, started: number): Promise<PushSummary> {
   const { cache, transport, source } = options;
   const signal = stop.signal;
+  // Every upload in flight (compressor, hasher, request) listens on it; that is expected.
+  setMaxListeners(0, signal);
   const report = options.onProgress ?? (() => undefined);
   const request = retrying(options, signal);
   const cachePath = `/cache/${encodeURIComponent(cache)}`;

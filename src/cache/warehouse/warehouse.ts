@@ -5,6 +5,7 @@ import type {
   CachePin,
   CacheRecord,
   CacheUsage,
+  NarRecord,
   Store,
   TokenRecord,
 } from '../../persistence/index.js';
@@ -122,6 +123,9 @@ export class Warehouse {
   readonly #tokens = new Memo<TokenRecord | undefined>(TOKEN_MEMO_ENTRIES);
   readonly #signers = new Memo<CacheSigner & { validUntil: number }>(10_000);
   readonly #narinfos: Memo<string>;
+  /** NAR records by file key, and which caches hold which NAR: immutable until collected. */
+  readonly #nars = new Memo<NarRecord>(100_000);
+  readonly #cacheNars = new Memo<true>(100_000);
   readonly #counters: CounterBuffer;
 
   constructor(options: WarehouseOptions) {
@@ -349,8 +353,8 @@ export class Warehouse {
     fileKey: string,
     rangeFor: (size: number) => ByteRange | undefined = () => undefined,
   ): Promise<ReadResult | undefined> {
-    const nar = await this.#store.caches.getNarByFileKey(fileKey);
-    if (!nar || !(await this.#store.caches.cacheHasNar(cacheName, nar.narHash))) return undefined;
+    const nar = await this.#narByFileKey(fileKey);
+    if (!nar || !(await this.#cacheHasNar(cacheName, nar.narHash))) return undefined;
     const result = await this.#storage.read(nar.fileKey, rangeFor(nar.fileSize));
     if (result) this.#counters.served(cacheName, result.range.end - result.range.start + 1);
     return result;
@@ -361,9 +365,9 @@ export class Warehouse {
    * any key they were uploaded as), so that Nix skips uploading what the warehouse has.
    */
   async narSize(cacheName: string, fileKey: string, pusher: boolean): Promise<number | undefined> {
-    const nar = await this.#store.caches.getNarByFileKey(fileKey);
+    const nar = await this.#narByFileKey(fileKey);
     if (!nar) return undefined;
-    if (!pusher && !(await this.#store.caches.cacheHasNar(cacheName, nar.narHash))) return undefined;
+    if (!pusher && !(await this.#cacheHasNar(cacheName, nar.narHash))) return undefined;
     return nar.fileSize;
   }
 
@@ -482,9 +486,12 @@ export class Warehouse {
     return this.#store.caches.pins(cacheName);
   }
 
-  /** Drops what is memoized about a cache's paths (after garbage collection). */
+  /** Drops what is memoized about a cache's paths and NARs (after garbage collection). */
   forgetPaths(cacheName: string): void {
     this.#narinfos.deletePrefix(`${cacheName}/`);
+    this.#cacheNars.deletePrefix(`${cacheName}/`);
+    // NARs are shared between caches, and collection deletes unreferenced ones of any cache.
+    this.#nars.clear();
   }
 
   /** Counters and usage of every live cache (for metrics). */
@@ -510,6 +517,24 @@ export class Warehouse {
   }
 
   // ---- internals ------------------------------------------------------------------------------
+
+  async #narByFileKey(fileKey: string): Promise<NarRecord | undefined> {
+    const now = this.#clock();
+    const memoized = this.#nars.get(fileKey, now);
+    if (memoized) return memoized;
+    const nar = await this.#store.caches.getNarByFileKey(fileKey);
+    if (nar) this.#nars.set(fileKey, nar, now + this.#recheckMs * 12);
+    return nar;
+  }
+
+  async #cacheHasNar(cacheName: string, narHash: string): Promise<boolean> {
+    const now = this.#clock();
+    const key = `${cacheName}/${narHash}`;
+    if (this.#cacheNars.get(key, now)) return true;
+    const held = await this.#store.caches.cacheHasNar(cacheName, narHash);
+    if (held) this.#cacheNars.set(key, true, now + this.#recheckMs * 12);
+    return held;
+  }
 
   async #liveCache(name: string, fresh = false): Promise<CacheRecord | undefined> {
     const now = this.#clock();
