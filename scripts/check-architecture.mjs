@@ -47,6 +47,10 @@ const allowed = {
   cache: ['errors', 'process', 'fsutil', 'nar', 'persistence', 'secrets', 'tokens', 'runner/nix'],
   // Encryption at rest: the master key file is written with fsutil; nothing else.
   secrets: ['errors', 'fsutil'],
+  // Git: validators and a client that runs the git binary (process) in temp dirs (fsutil).
+  git: ['errors', 'process', 'fsutil'],
+  // Templates: pure definitions and rendering, stored through persistence.
+  templates: ['errors', 'persistence', 'fsutil', 'nar'],
 };
 // Second doors for fast-starting clients: the CLI must not load the server's dependencies.
 const extraDoors = new Set(['config/client-env.ts']);

@@ -7,6 +7,7 @@ import type {
 } from '../builds/index.js';
 import type { Warehouse } from '../cache/index.js';
 import type { TokenRecord } from '../persistence/index.js';
+import type { TemplateService } from '../templates/index.js';
 
 /** Everything the HTTP layer needs, constructed by src/main. */
 export interface ApiDeps {
@@ -16,6 +17,7 @@ export interface ApiDeps {
   cleanup(olderThanMs: number, dryRun: boolean): Promise<CleanupResult>;
   authenticate(secret: string): Promise<TokenRecord | undefined>;
   warehouse: Warehouse;
+  templates: TemplateService;
   /** Garbage-collects one cache (or reports what would go); the report is returned as JSON. */
   collectGarbage(
     cacheName: string,

@@ -36,7 +36,52 @@ export const SubmitBuildBody = Type.Object(
         },
         { additionalProperties: false },
       ),
+      Type.Object(
+        {
+          kind: Type.Literal('git'),
+          url: Type.String({
+            minLength: 1,
+            maxLength: 2048,
+            description: 'https, ssh or git@host:path URL.',
+          }),
+          ref: Type.Optional(
+            Type.String({ minLength: 1, maxLength: 255, description: 'Branch, tag or full SHA.' }),
+          ),
+          attr: Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 255,
+              description: 'Flake output or default.nix attribute.',
+            }),
+          ),
+          submodules: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
+      ),
+      Type.Object(
+        {
+          kind: Type.Literal('template'),
+          name: Type.String({ minLength: 1, maxLength: 100 }),
+          version: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+          values: Type.Record(Type.String(), Type.String(), {
+            description: 'Parameter values, as --set text.',
+          }),
+        },
+        { additionalProperties: false },
+      ),
     ]),
+    credentials: Type.Optional(
+      Type.Object(
+        {
+          token: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+          sshPrivateKey: Type.Optional(Type.String({ minLength: 1, maxLength: 65536 })),
+        },
+        {
+          additionalProperties: false,
+          description: 'For Git sources: sealed while the build needs them, never shown or logged.',
+        },
+      ),
+    ),
     env: Type.Optional(
       Type.Record(Type.String(), Type.String(), { description: 'Builder environment variables.' }),
     ),
@@ -88,6 +133,7 @@ export const BuildView = Type.Object(
       ref: Type.Optional(Type.String()),
       attr: Type.Optional(Type.String()),
       name: Type.Optional(Type.String()),
+      version: Type.Optional(Type.String()),
     }),
     system: Type.Union([Type.String(), Type.Null()]),
     groupId: Type.Union([Type.String(), Type.Null()]),
@@ -111,7 +157,17 @@ export const BuildView = Type.Object(
     attempts: Type.Integer(),
     cancelRequestedAt: NullableTime,
     cached: Type.Boolean(),
-    commit: Type.Union([Type.Unknown(), Type.Null()]),
+    commit: Type.Union([
+      Type.Object({
+        sha: Type.String(),
+        branch: Type.Union([Type.String(), Type.Null()]),
+        author: Type.String(),
+        authorEmail: Type.String(),
+        date: Type.String(),
+        subject: Type.String(),
+      }),
+      Type.Null(),
+    ]),
     image: Type.Union([Type.Object({ ref: Type.String(), digest: Type.String() }), Type.Null()]),
     pushCache: Type.Union([Type.String(), Type.Null()], { description: 'Cache the outputs are pushed to.' }),
     substituted: Type.Array(Type.String(), { description: 'Store paths taken from a substituter.' }),

@@ -9,6 +9,7 @@ import { buildRoutes } from './routes/builds.js';
 import { cacheProtocolRoutes } from './routes/cache-protocol.js';
 import { cacheRoutes } from './routes/caches.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { templateRoutes } from './routes/templates.js';
 import { BuildView, ErrorBody } from './schemas.js';
 
 const PUBLIC_PATHS = new Set(['/api/v1/openapi.json', '/healthz']);
@@ -75,6 +76,7 @@ export async function buildApiServer(
   adminRoutes(app, deps);
   metricsRoutes(app, deps);
   cacheRoutes(app, deps);
+  templateRoutes(app, deps);
   // Its own scope: uploads are raw streams, so the JSON body parsers are replaced there.
   await app.register((scope, _options, done) => {
     cacheProtocolRoutes(scope, deps);

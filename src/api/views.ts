@@ -13,7 +13,10 @@ export function buildView(build: BuildRecord | BuildDetails): BuildView {
     if (build.source.ref) source.ref = build.source.ref;
     if (build.source.attr) source.attr = build.source.attr;
   }
-  if (build.source.kind === 'template') source.name = build.source.name;
+  if (build.source.kind === 'template') {
+    source.name = build.source.name;
+    if (build.source.version !== undefined) source.version = build.source.version;
+  }
   const view: BuildView = {
     id: build.id,
     status: build.status,
@@ -39,8 +42,8 @@ export function buildView(build: BuildRecord | BuildDetails): BuildView {
     durationMs: build.durationMs,
     attempts: build.attempts,
     cancelRequestedAt: iso(build.cancelRequestedAt),
-    cached: false,
-    commit: null,
+    cached: build.cached,
+    commit: build.commit,
     image: null,
     pushCache: build.pushCache,
     substituted: build.substituted,

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
-import type { BuildProgress, BuildRecord, Store } from '../persistence/index.js';
+import type { BuildCommit, BuildProgress, BuildRecord, Store } from '../persistence/index.js';
 import type { NixEvent } from '../runner/nix/index.js';
 import { SHUTDOWN_REASON } from '../queue/index.js';
 import type { BuildEvents } from './events.js';
 import { LogSink } from './log-sink.js';
+import type { GitBuildPreparer } from './git-source.js';
 import type { BuildRunner, PushOutputs, RealiseResult } from './ports.js';
 
 export interface ExecutorDeps {
@@ -18,6 +19,8 @@ export interface ExecutorDeps {
   clock: () => number;
   /** Pushes outputs for builds submitted with a push cache; absent: such builds fail at that step. */
   pushOutputs?: PushOutputs | undefined;
+  /** Clones and evaluates Git builds; absent: such builds fail at the clone step. */
+  gitBuilds?: Pick<GitBuildPreparer, 'clone' | 'evaluate'> | undefined;
 }
 
 const PROGRESS_WRITE_MS = 500;
@@ -75,49 +78,74 @@ export async function executeBuild(
   let pushed: string[] = [];
 
   events.emit({ type: 'status', buildId: id, status: 'running' });
-  sink.write('kiln', `kiln: attempt ${build.attempts}, building ${build.drvPaths.length} derivation(s)`);
-  await store.steps.start(id, 'realise', clock());
-
-  let result: RealiseResult;
-  try {
-    result = await runner.realise({
-      drvPaths: build.drvPaths,
-      gcRootPrefix: join(deps.gcRootsDir, id, 'result'),
-      timeoutSeconds: build.timeoutSeconds,
-      maxSilentSeconds: build.maxSilentSeconds,
-      signal,
-      onEvent: (event) => {
-        if (event.type === 'build-started' && event.drvPath !== '') built.add(event.drvPath);
-        if (event.type === 'substitute-started' && !substituted.has(event.storePath)) {
-          substituted.add(event.storePath);
-          sink.write('kiln', `kiln: substituting ${event.storePath} from ${event.substituter}`);
-        }
-        if (applyEvent(progress, event)) {
-          events.emit({ type: 'progress', buildId: id, progress: { ...progress } });
-          saveProgress(event.type === 'build-started');
-        }
-      },
-      // nix-store prints only the GC root paths on stdout: server paths, no use to the reader.
-      onLine: (stream, text) => {
-        if (stream !== 'stdout') sink.write(stream, text);
-      },
-      onSpawn: (pid, startTime) => {
-        void store.builds.update(
-          id,
-          { runnerPid: pid, runnerStartTime: startTime },
-          { leaseOwner: deps.owner },
-        );
-      },
-    });
-  } catch (error) {
-    result = {
-      status: 'failed',
-      exitCode: null,
-      reason: 'runner-error',
-      message: `kiln could not run Nix: ${error instanceof Error ? error.message : String(error)}`,
-    };
+  let drvPaths = build.drvPaths;
+  let commit: BuildCommit | null = build.commit;
+  let result: RealiseResult | undefined;
+  if (build.source.kind === 'git' && drvPaths.length === 0) {
+    const prepared = await prepareGitBuild(deps, build, signal, sink);
+    if (prepared.ok) {
+      drvPaths = prepared.drvPaths;
+      commit = prepared.commit;
+      await store.builds.update(id, { drvPaths, commit }, { status: ['running'], leaseOwner: deps.owner });
+    } else {
+      result = prepared.failure;
+      commit = prepared.commit ?? commit;
+    }
   }
-  await store.steps.finish(id, 'realise', result.status === 'succeeded' ? 'succeeded' : 'failed', clock());
+  if (result === undefined) {
+    sink.write('kiln', `kiln: attempt ${build.attempts}, building ${drvPaths.length} derivation(s)`);
+    result = await realiseStep();
+  }
+
+  async function realiseStep(): Promise<RealiseResult> {
+    let realised: RealiseResult;
+    await store.steps.start(id, 'realise', clock());
+    try {
+      realised = await runner.realise({
+        drvPaths,
+        gcRootPrefix: join(deps.gcRootsDir, id, 'result'),
+        timeoutSeconds: build.timeoutSeconds,
+        maxSilentSeconds: build.maxSilentSeconds,
+        signal,
+        onEvent: (event) => {
+          if (event.type === 'build-started' && event.drvPath !== '') built.add(event.drvPath);
+          if (event.type === 'substitute-started' && !substituted.has(event.storePath)) {
+            substituted.add(event.storePath);
+            sink.write('kiln', `kiln: substituting ${event.storePath} from ${event.substituter}`);
+          }
+          if (applyEvent(progress, event)) {
+            events.emit({ type: 'progress', buildId: id, progress: { ...progress } });
+            saveProgress(event.type === 'build-started');
+          }
+        },
+        // nix-store prints only the GC root paths on stdout: server paths, no use to the reader.
+        onLine: (stream, text) => {
+          if (stream !== 'stdout') sink.write(stream, text);
+        },
+        onSpawn: (pid, startTime) => {
+          void store.builds.update(
+            id,
+            { runnerPid: pid, runnerStartTime: startTime },
+            { leaseOwner: deps.owner },
+          );
+        },
+      });
+    } catch (error) {
+      realised = {
+        status: 'failed',
+        exitCode: null,
+        reason: 'runner-error',
+        message: `kiln could not run Nix: ${error instanceof Error ? error.message : String(error)}`,
+      };
+    }
+    await store.steps.finish(
+      id,
+      'realise',
+      realised.status === 'succeeded' ? 'succeeded' : 'failed',
+      clock(),
+    );
+    return realised;
+  }
 
   let artifactSize: number | null = null;
   let outcome = result;
@@ -189,6 +217,10 @@ export async function executeBuild(
       substituted: [...substituted],
       built: [...built],
       pushed,
+      drvPaths,
+      commit,
+      // Credentials are kept only while the build may still need them.
+      secrets: null,
       finishedAt: now,
       durationMs: build.startedAt === null ? null : now - build.startedAt,
       ...clearLease,
@@ -199,7 +231,7 @@ export async function executeBuild(
     events.emit({ type: 'status', buildId: id, status: updated.status });
   } else {
     // Cancelled (or the lease was taken over) while we ran: the record already says so.
-    await store.builds.update(id, clearLease, { leaseOwner: deps.owner });
+    await store.builds.update(id, { ...clearLease, secrets: null }, { leaseOwner: deps.owner });
   }
 }
 
@@ -248,5 +280,64 @@ async function pushStep(
         message: `step push: pushing to ${cache} failed: ${message}`,
       },
     };
+  }
+}
+
+type PrepareOutcome =
+  | { ok: true; drvPaths: string[]; commit: BuildCommit }
+  | { ok: false; failure: RealiseResult; commit?: BuildCommit | undefined };
+
+/** The `clone` and `eval` steps of a Git build, each with its own timing and log lines. */
+async function prepareGitBuild(
+  deps: ExecutorDeps,
+  build: BuildRecord,
+  signal: AbortSignal,
+  sink: LogSink,
+): Promise<PrepareOutcome> {
+  const { store, clock } = deps;
+  const fail = (step: string, error: unknown, commit?: BuildCommit): PrepareOutcome => {
+    if (signal.aborted) {
+      return {
+        ok: false,
+        failure: { status: 'cancelled', exitCode: null, reason: 'cancelled', message: 'cancelled' },
+        commit,
+      };
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      ok: false,
+      failure: {
+        status: 'failed',
+        exitCode: null,
+        reason: `${step}-failed`,
+        message: `step ${step}: ${message}`,
+      },
+      commit,
+    };
+  };
+  const log = (line: string): void => sink.write('kiln', line);
+
+  await store.steps.start(build.id, 'clone', clock());
+  let commit: BuildCommit;
+  try {
+    if (!deps.gitBuilds) throw new Error('this server cannot build from Git');
+    commit = await deps.gitBuilds.clone(build, signal, log);
+    await store.steps.finish(build.id, 'clone', 'succeeded', clock(), commit.sha);
+  } catch (error) {
+    await store.steps.finish(build.id, 'clone', 'failed', clock(), String(error));
+    return fail('clone', error);
+  }
+
+  await store.steps.start(build.id, 'eval', clock());
+  try {
+    const drvPaths = await deps.gitBuilds.evaluate({ ...build, commit }, signal, (stream, text) =>
+      sink.write(stream, text),
+    );
+    if (drvPaths.length === 0) throw new Error('the selected output evaluates to no derivations');
+    await store.steps.finish(build.id, 'eval', 'succeeded', clock(), `${drvPaths.length} derivation(s)`);
+    return { ok: true, drvPaths, commit };
+  } catch (error) {
+    await store.steps.finish(build.id, 'eval', 'failed', clock(), String(error));
+    return fail('eval', error, commit);
   }
 }

@@ -17,4 +17,23 @@ export type {
   RealiseRequest,
   RealiseResult,
 } from './ports.js';
-export type { BuildSubmission, BuildDetails, BuildEvent, Statistics, CleanupResult } from './types.js';
+export type {
+  BuildSubmission,
+  BuildDetails,
+  BuildEvent,
+  Statistics,
+  CleanupResult,
+  ExprSource,
+  GitSource,
+  TemplateSource,
+  SourceCredentials,
+} from './types.js';
+export {
+  GitBuildPreparer,
+  flakeAttrPath,
+  gitCacheKey,
+  hostSystem,
+  type GitBuildsDeps,
+  type GitPort,
+  type CredentialSeal,
+} from './git-source.js';

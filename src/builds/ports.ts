@@ -22,10 +22,13 @@ export interface BuildRunner {
   parseCheck(file: string, signal?: AbortSignal): Promise<void>;
   instantiate(request: {
     file: string;
+    /** Attribute path to select (`-A` syntax). */
+    attr?: string | undefined;
     system?: string | undefined;
     env: Record<string, string>;
     workDir: string;
     signal?: AbortSignal;
+    onLine?: ((stream: 'stdout' | 'stderr', text: string) => void) | undefined;
   }): Promise<string[]>;
   parseCheckMany(files: readonly string[], signal?: AbortSignal): Promise<PromiseSettledResult<void>[]>;
   instantiateMany(

@@ -1,14 +1,27 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KilnError } from '../errors/index.js';
-import { type BuildQuery, type BuildRecord, type LogLine, type Store } from '../persistence/index.js';
+import {
+  type BuildQuery,
+  type BuildRecord,
+  type BuildSource,
+  type LogLine,
+  type NewBuild,
+  type Store,
+} from '../persistence/index.js';
 import type { BuildEvents } from './events.js';
 import { newBuildId } from './ids.js';
 import { EvaluationBatcher } from './evaluation-batcher.js';
+import { branchOf, gitCacheKey, hostSystem, resolveGitSource, type GitBuildsDeps } from './git-source.js';
 import { assertTransition, isTerminal } from './lifecycle.js';
 import type { BuildRunner } from './ports.js';
-import type { BuildDetails, BuildSubmission } from './types.js';
-import { validateSubmission, type SubmissionLimits, type ValidSubmission } from './validation.js';
+import type { BuildDetails, BuildSubmission, GitSource, TemplateSource } from './types.js';
+import {
+  checkExpressionSize,
+  validateSubmission,
+  type SubmissionLimits,
+  type ValidSubmission,
+} from './validation.js';
 
 export interface BuildServiceDeps {
   store: Store;
@@ -28,6 +41,18 @@ export interface BuildServiceDeps {
   checkPushCache?: ((cache: string) => Promise<void>) | undefined;
   /** The cache a service's builds push to when a submission names none (config cache.pushByService). */
   defaultPushCache?: ((serviceId: string) => string | undefined) | undefined;
+  /** Builds from Git: ref resolution at submission; absent: Git sources are refused. */
+  git?: GitBuildsDeps | undefined;
+  /** Renders a template into the expression and environment to build; absent: templates are refused. */
+  renderTemplate?:
+    | ((
+        name: string,
+        values: Readonly<Record<string, string>>,
+        options: { version?: string | undefined; env?: Readonly<Record<string, string>> | undefined },
+      ) => Promise<{ expression: string; env: Record<string, string>; template: { version: string } }>)
+    | undefined;
+  /** Whether these store paths are all still valid (a cached answer needs its outputs). */
+  pathsValid?: ((paths: readonly string[]) => Promise<boolean>) | undefined;
 }
 
 /** Submission, queries and cancellation of builds. Execution lives in executor.ts. */
@@ -60,10 +85,148 @@ export class BuildService {
       }
       await this.#deps.checkPushCache(valid.push);
     }
-    return this.#evaluateAndQueue(valid);
+    switch (valid.source.kind) {
+      case 'expr':
+        return this.#evaluateAndQueue(valid, valid.source.expression, valid.source);
+      case 'template':
+        return this.#queueTemplate(valid, valid.source);
+      case 'git':
+        return this.#queueGit(valid, valid.source);
+    }
   }
 
-  async #evaluateAndQueue(valid: ValidSubmission): Promise<BuildRecord[]> {
+  async #queueTemplate(valid: ValidSubmission, source: TemplateSource): Promise<BuildRecord[]> {
+    if (!this.#deps.renderTemplate) {
+      throw new KilnError('KILN_ERR_VALIDATION', 'this server cannot build from templates');
+    }
+    const rendered = await this.#deps.renderTemplate(source.name, source.values, {
+      version: source.version,
+      env: valid.env,
+    });
+    checkExpressionSize(rendered.expression, this.#deps.limits);
+    // The record names the template and the exact version built, so a rebuild is reproducible.
+    const recorded = { kind: 'template' as const, name: source.name, values: { ...source.values } };
+    return this.#evaluateAndQueue(
+      {
+        ...valid,
+        env: rendered.env,
+        labels: { ...valid.labels, 'kiln.template.version': rendered.template.version },
+      },
+      rendered.expression,
+      recorded,
+    );
+  }
+
+  /**
+   * A Git build: the ref is resolved (and access checked) now; the clone and evaluation happen on
+   * the worker. An identical earlier success (same repository, commit, attribute, system and
+   * options) whose outputs are still valid answers at once, without running Nix.
+   */
+  async #queueGit(valid: ValidSubmission, source: GitSource): Promise<BuildRecord[]> {
+    const { store, clock } = this.#deps;
+    const git = this.#deps.git;
+    if (!git) throw new KilnError('KILN_ERR_VALIDATION', 'this server cannot build from Git');
+    const { url, remote } = await resolveGitSource(git, source, valid.credentials);
+    const now = clock();
+    const groupId = valid.systems.length > 1 ? newBuildId(now) : null;
+    const branch = branchOf(remote, source.ref);
+    const recordedSource: GitSource = {
+      kind: 'git',
+      url: url.url,
+      ...(source.ref !== undefined && { ref: source.ref }),
+      ...(source.attr !== undefined && { attr: source.attr }),
+      ...(source.submodules !== undefined && { submodules: source.submodules }),
+    };
+    const records: BuildRecord[] = [];
+    for (const requested of valid.systems) {
+      const system = requested ?? hostSystem();
+      const cacheKey = gitCacheKey({
+        url: url.url,
+        commit: remote.commit,
+        attr: source.attr,
+        system,
+        env: valid.env ?? {},
+        submodules: source.submodules ?? false,
+      });
+      const base = {
+        id: newBuildId(now),
+        source: recordedSource,
+        env: valid.env ?? {},
+        system: requested,
+        groupId,
+        serviceId: valid.serviceId ?? null,
+        labels: valid.labels ?? {},
+        priority: valid.priority ?? 0,
+        timeoutSeconds: valid.timeoutSeconds,
+        maxSilentSeconds: valid.maxSilentSeconds,
+        createdAt: now,
+        pushCache: valid.push ?? null,
+        cacheKey,
+      };
+      const earlier = await store.builds.findByCacheKey(cacheKey);
+      if (earlier && earlier.outputs.length > 0 && (await this.#deps.pathsValid?.(earlier.outputs))) {
+        records.push(await this.#answerFromEarlier(base, earlier));
+        continue;
+      }
+      const emptyCommit = { sha: remote.commit, branch, author: '', authorEmail: '', date: '', subject: '' };
+      const hasCredentials =
+        valid.credentials?.token !== undefined || valid.credentials?.sshPrivateKey !== undefined;
+      records.push(
+        await store.builds.insert({
+          ...base,
+          drvPaths: [],
+          commit: emptyCommit,
+          secrets: hasCredentials ? git.seal.seal(valid.credentials ?? {}, base.id) : null,
+        }),
+      );
+    }
+    for (const r of records) this.#deps.events.emit({ type: 'status', buildId: r.id, status: r.status });
+    if (records.some((r) => r.status === 'pending')) this.#deps.onQueued();
+    return records;
+  }
+
+  /** A new record that is the earlier build's result, marked cached; Nix does not run. */
+  async #answerFromEarlier(base: Omit<NewBuild, 'drvPaths'>, earlier: BuildRecord): Promise<BuildRecord> {
+    const { store, clock } = this.#deps;
+    const inserted = await store.builds.insert({
+      ...base,
+      drvPaths: earlier.drvPaths,
+      commit: earlier.commit,
+    });
+    const now = clock();
+    await store.logs.append(
+      inserted.id,
+      [
+        {
+          ts: now,
+          stream: 'kiln',
+          text: `kiln: answered from build ${earlier.id} (same repository, commit, attribute, system and options); Nix did not run`,
+        },
+      ],
+      this.#deps.logCapBytes,
+    );
+    const done = await store.builds.update(
+      inserted.id,
+      {
+        status: 'succeeded',
+        cached: true,
+        outputs: earlier.outputs,
+        artifactSize: earlier.artifactSize,
+        exitCode: 0,
+        startedAt: now,
+        finishedAt: now,
+        durationMs: 0,
+      },
+      { status: ['pending'] },
+    );
+    return done ?? inserted;
+  }
+
+  async #evaluateAndQueue(
+    valid: ValidSubmission,
+    expression: string,
+    recordSource: BuildSource,
+  ): Promise<BuildRecord[]> {
     const { store, clock } = this.#deps;
     const now = clock();
     const groupId = valid.systems.length > 1 ? newBuildId(now) : null;
@@ -75,7 +238,7 @@ export class BuildService {
         prepared.push({ id, system, drvPaths: [], dir });
         await mkdir(dir, { recursive: true });
         const file = join(dir, 'default.nix');
-        await writeFile(file, valid.source.expression, { mode: 0o600 });
+        await writeFile(file, expression, { mode: 0o600 });
         // The parse check runs first, so a syntax error is reported as such and nothing is evaluated.
         const drvPaths = await this.#evaluations.evaluate({
           file,
@@ -101,7 +264,7 @@ export class BuildService {
       records.push(
         await store.builds.insert({
           id: p.id,
-          source: { kind: 'expr', expression: valid.source.expression, fileName: valid.source.fileName },
+          source: recordSource,
           env: valid.env ?? {},
           system: p.system,
           groupId,
@@ -160,6 +323,8 @@ export class BuildService {
           durationMs: build.startedAt === null ? null : now - build.startedAt,
           error: build.status === 'pending' ? 'cancelled before it started' : 'cancelled by request',
           reason: 'cancelled',
+          // A pending Git build will never clone: its credentials go now.
+          ...(build.status === 'pending' && { secrets: null }),
         },
         { status: [build.status] },
       );

@@ -1,8 +1,41 @@
 import type { BuildRecord, BuildStep, LogLine, BuildProgress } from '../persistence/index.js';
 
 /** What a caller asks for; validated by validateSubmission. */
+/** A Nix expression sent by the client. */
+export interface ExprSource {
+  kind: 'expr';
+  expression: string;
+  fileName?: string | undefined;
+}
+
+/** A Git repository: a flake output or an attribute of its default.nix. */
+export interface GitSource {
+  kind: 'git';
+  url: string;
+  /** Branch, tag or full commit SHA; default: the remote HEAD. */
+  ref?: string | undefined;
+  /** Flake: `packages.<system>.<attr>` for a bare name, as given with dots; default.nix: `-A` path. */
+  attr?: string | undefined;
+  submodules?: boolean | undefined;
+}
+
+/** A template stored by kiln (or built in), rendered with the given parameter values. */
+export interface TemplateSource {
+  kind: 'template';
+  name: string;
+  version?: string | undefined;
+  values: Record<string, string>;
+}
+
+/** Credentials for a Git source; sealed at rest while the build needs them, never shown. */
+export interface SourceCredentials {
+  token?: string | undefined;
+  sshPrivateKey?: string | undefined;
+}
+
 export interface BuildSubmission {
-  source: { kind: 'expr'; expression: string; fileName?: string | undefined };
+  source: ExprSource | GitSource | TemplateSource;
+  credentials?: SourceCredentials | undefined;
   env?: Record<string, string> | undefined;
   timeoutSeconds?: number | undefined;
   maxSilentSeconds?: number | undefined;

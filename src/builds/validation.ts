@@ -1,9 +1,11 @@
 import { Buffer } from 'node:buffer';
 import { KilnError } from '../errors/index.js';
+import { validateAttrPath, validateGitRef } from '../git/index.js';
 import { RESERVED_ENV_NAMES } from '../runner/nix/index.js';
 import type { BuildSubmission } from './types.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const TEMPLATE_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 const SYSTEM = /^[a-z0-9_]+-[a-z0-9_]+$/;
 // The warehouse's cache name rule (src/cache/warehouse/names.ts), checked early for a clear error.
 const CACHE_NAME = /^[a-z0-9](?:[a-z0-9._-]{0,61}[a-z0-9])?$/;
@@ -21,9 +23,12 @@ export interface ValidSubmission extends Omit<BuildSubmission, 'systems'> {
   systems: (string | null)[];
 }
 
-/** Checks everything that can be checked without Nix; throws a coded error for the first problem. */
-export function validateSubmission(input: BuildSubmission, limits: SubmissionLimits): ValidSubmission {
-  const size = Buffer.byteLength(input.source.expression, 'utf8');
+/** An expression (given or rendered from a template) must be within the size limit and not empty. */
+export function checkExpressionSize(
+  expression: string,
+  limits: Pick<SubmissionLimits, 'maxExpressionBytes'>,
+): void {
+  const size = Buffer.byteLength(expression, 'utf8');
   if (size > limits.maxExpressionBytes) {
     throw new KilnError(
       'KILN_ERR_EXPR_TOO_LARGE',
@@ -31,8 +36,28 @@ export function validateSubmission(input: BuildSubmission, limits: SubmissionLim
       { size, limit: limits.maxExpressionBytes },
     );
   }
-  if (input.source.expression.trim() === '') {
+  if (expression.trim() === '') {
     throw new KilnError('KILN_ERR_EXPR_PARSE', 'expression is empty');
+  }
+}
+
+/** Checks everything that can be checked without Nix; throws a coded error for the first problem. */
+export function validateSubmission(input: BuildSubmission, limits: SubmissionLimits): ValidSubmission {
+  const { source } = input;
+  if (source.kind === 'expr') checkExpressionSize(source.expression, limits);
+  if (source.kind === 'git') {
+    // The URL is checked against the server's policy where the policy is known (git-source.ts).
+    if (source.ref !== undefined) validateGitRef(source.ref);
+    if (source.attr !== undefined) validateAttrPath(source.attr);
+  }
+  if (source.kind === 'template' && !TEMPLATE_NAME.test(source.name)) {
+    throw new KilnError(
+      'KILN_ERR_VALIDATION',
+      `${JSON.stringify(source.name.slice(0, 100))} is not a template name`,
+    );
+  }
+  if (source.kind !== 'git' && input.credentials !== undefined) {
+    throw new KilnError('KILN_ERR_VALIDATION', 'credentials are only for builds from Git');
   }
   for (const name of Object.keys(input.env ?? {})) {
     if (!ENV_NAME.test(name)) {

@@ -26,6 +26,8 @@ const INPUT_CODES: ReadonlySet<string> = new Set([
   'KILN_ERR_TIMEOUT_RANGE',
   'KILN_ERR_EXPR_TOO_LARGE',
   'KILN_ERR_FILE_NOT_FOUND',
+  'KILN_ERR_TEMPLATE_PARAM',
+  'KILN_ERR_TEMPLATE_INVALID',
 ]);
 
 /** Exit codes: 2 for bad input (usage errors, 4xx responses), 1 for server and network trouble. */

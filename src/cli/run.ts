@@ -7,6 +7,7 @@ import { runLogs } from './commands/logs.js';
 import { runPush } from './commands/push.js';
 import { runServe } from './commands/serve.js';
 import { runStore } from './commands/store.js';
+import { runTemplate } from './commands/template.js';
 import { runCancel, runCleanup, runList, runStats, runStatus } from './commands/simple.js';
 import { exitCodeFor, formatError, isUsageError } from './errors.js';
 import { writeLine, type CliIo } from './io.js';
@@ -70,6 +71,8 @@ function execute(plan: Plan, io: CliIo): Promise<number> | number {
       return runToken(plan, io);
     case 'store':
       return runStore(plan, io);
+    case 'template':
+      return runTemplate(plan, io);
   }
 }
 

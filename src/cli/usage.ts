@@ -22,6 +22,7 @@ Commands:
   cache     binary caches: create, info, list, rotate-key, retention, gc, pin, unpin, pins
   token     cache and admin tokens: create, list, revoke
   store     this machine's Nix store: optimise
+  template  build templates: list, show, add, remove
   help      show help for a command
 
 Run 'kiln help COMMAND' or 'kiln COMMAND --help' for details.
@@ -183,6 +184,24 @@ ${CLIENT}`,
   store: `Usage: kiln store optimise [--data DIR] [--json]
 
 Runs nix-store --optimise on this machine (hard-links identical files) and reports what it freed.`,
+
+  template: `Usage: kiln template SUBCOMMAND [OPTIONS]
+
+Subcommands:
+  list                 templates: kiln's built-ins and those added, newest version of each
+  show NAME [--version V]
+                       a template's parameters (type, default, rules), environment, expression
+  add FILE.json        add a template, or a higher version of one; "expressionFile" in the
+                       definition is read relative to FILE.json (see docs/templates.md)
+  remove NAME [--version V]
+                       remove one version, or every version (built-ins cannot be removed)
+
+Build from a template with 'kiln build --template NAME --set KEY=VALUE'.
+
+Options:
+  --json               print the API response
+
+${CLIENT}`,
 
   help: `Usage: kiln help [COMMAND]
 

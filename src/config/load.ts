@@ -46,6 +46,10 @@ function fromEnv(env: Env): Record<string, unknown> {
       trustedPublicKeys: pick('KILN_TRUSTED_PUBLIC_KEYS')?.split(/\s+/).filter(Boolean),
     },
     nix: { nixPath: pick('NIX_PATH') },
+    git: {
+      allowLocal:
+        pick('KILN_GIT_ALLOW_LOCAL') === undefined ? undefined : pick('KILN_GIT_ALLOW_LOCAL') === '1',
+    },
   };
 }
 
@@ -84,6 +88,7 @@ export function loadConfig(input: ConfigInput, env: Env = process.env): KilnConf
   if (config.builds.workspaceDir === '') config.builds.workspaceDir = join(config.dataDir, 'workspace');
   else if (!isAbsolute(config.builds.workspaceDir))
     config.builds.workspaceDir = resolve(config.builds.workspaceDir);
+  if (config.git.knownHostsFile === '') config.git.knownHostsFile = join(config.dataDir, 'known_hosts');
   if (config.cache.storageDir === '') config.cache.storageDir = join(config.dataDir, 'warehouse');
   else if (!isAbsolute(config.cache.storageDir)) config.cache.storageDir = resolve(config.cache.storageDir);
   // Seed 002's NIX_CACHE_URL: an external cache builds substitute from.

@@ -94,6 +94,29 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    git: Type.Object(
+      {
+        allowLocal: Type.Boolean({
+          default: false,
+          description:
+            'Accept file:// URLs and local paths as repositories (off: users could read server files).',
+        }),
+        allowedHosts: Type.Array(Type.String(), {
+          default: [],
+          description: 'When not empty, the only hosts builds may clone from.',
+        }),
+        knownHostsFile: Type.String({
+          default: '',
+          description: 'known_hosts for SSH clones (strict host key checking); defaults to DATA/known_hosts.',
+        }),
+        depth: Type.Integer({
+          minimum: 0,
+          default: 1,
+          description: 'Clone depth; 0 clones the full history.',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     /** Seed 002's registry and cache settings; consumed by later bounded contexts. */
     registry: Type.Object(
       {

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
+  GitBuildPreparer,
+  type GitBuildsDeps,
+  type SourceCredentials,
   BuildEvents,
   BuildService,
   cleanupBuilds,
@@ -24,11 +27,13 @@ import {
   type GcSchedule,
 } from '../cache/index.js';
 import { loadConfig, type ConfigInput, type KilnConfig } from '../config/index.js';
+import { GitClient } from '../git/index.js';
 import { openSqliteStore, type BuildRecord, type Store } from '../persistence/index.js';
 import { killProcessTree } from '../process/index.js';
 import { Batcher, createWorkerPool, type WorkerPool } from '../queue/index.js';
 import { NixRunner } from '../runner/nix/index.js';
 import { loadOrCreateMasterKey, SecretBox } from '../secrets/index.js';
+import { TemplateService } from '../templates/index.js';
 
 /** A running kiln core: store, runner, build service and workers, without HTTP. */
 export interface Kiln {
@@ -39,6 +44,7 @@ export interface Kiln {
   readonly pool: WorkerPool;
   readonly runner: NixRunner;
   readonly warehouse: Warehouse;
+  readonly templates: TemplateService;
   statistics(query: StatisticsQuery): ReturnType<typeof computeStatistics>;
   cleanup(olderThanMs: number, dryRun: boolean): ReturnType<typeof cleanupBuilds>;
   /** Garbage-collects one cache, or with dryRun reports what would go. */
@@ -85,11 +91,13 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
   });
   const events = new BuildEvents();
   const clock = (): number => Date.now();
+  // One master key seals every secret at rest: cache signing keys, build credentials.
+  const secretBox = new SecretBox(await loadOrCreateMasterKey(join(config.dataDir, 'master.key')));
   const warehouseStorage = createFsStorage(config.cache.storageDir);
   const warehouse = new Warehouse({
     store,
     storage: warehouseStorage,
-    box: new SecretBox(await loadOrCreateMasterKey(join(config.dataDir, 'master.key'))),
+    box: secretBox,
     clock,
     defaultPriority: config.cache.priority,
     keyOverlapMs: config.cache.keyOverlapSeconds * 1000,
@@ -143,6 +151,24 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     maxBatch: 64,
   });
 
+  // Builds from Git: credentials are sealed with the master key while a build needs them.
+  const gitBuilds: GitBuildsDeps = {
+    git: new GitClient({ knownHostsFile: config.git.knownHostsFile }),
+    // An empty allow-list in the config means no restriction.
+    policy: {
+      allowLocal: config.git.allowLocal,
+      ...(config.git.allowedHosts.length > 0 && { allowedHosts: config.git.allowedHosts }),
+    },
+    depth: config.git.depth,
+    seal: {
+      seal: (credentials, buildId) =>
+        secretBox.encrypt(JSON.stringify(credentials), `build-credentials:${buildId}`),
+      open: (sealed, buildId) =>
+        JSON.parse(secretBox.decrypt(sealed, `build-credentials:${buildId}`).toString()) as SourceCredentials,
+    },
+  };
+  const gitPreparer = new GitBuildPreparer(gitBuilds, runner, config.builds.workspaceDir);
+
   const pool: WorkerPool = createWorkerPool<BuildRecord>({
     concurrency: config.builds.concurrency,
     pollMs: config.queue.pollMs,
@@ -161,6 +187,7 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
           owner,
           clock,
           pushOutputs,
+          gitBuilds: gitPreparer,
         },
         build,
         signal,
@@ -190,6 +217,24 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
       await warehouse.info(cache);
     },
     defaultPushCache: (serviceId) => config.cache.pushByService[serviceId],
+    git: gitBuilds,
+    renderTemplate: (name, values, options) => templates.render(name, values, options),
+    pathsValid: (paths) => runner.pathsValid(paths),
+  });
+
+  // Templates: a new template's body gets Nix's parse check before it is stored.
+  const templates = new TemplateService({
+    repo: store.templates,
+    clock,
+    checkExpression: async (expression) => {
+      const dir = await mkdtemp(join(config.builds.workspaceDir, 'template-'));
+      try {
+        await writeFile(join(dir, 'template.nix'), expression, { mode: 0o600 });
+        await runner.parseCheck(join(dir, 'template.nix'));
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
   });
 
   const recover = (): Promise<number> =>
@@ -229,6 +274,7 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     pool,
     runner,
     warehouse,
+    templates,
     statistics: async (query) =>
       computeStatistics(store, { slots: pool.slots, busy: pool.active }, query, clock()),
     cleanup: (olderThanMs, dryRun) =>

@@ -30,6 +30,7 @@ export function apiDepsFor(kiln: Kiln, options: { logPollMs: number }): ApiDeps 
     cleanup: (olderThanMs, dryRun) => kiln.cleanup(olderThanMs, dryRun),
     authenticate: (secret) => kiln.warehouse.authenticate(secret),
     warehouse: kiln.warehouse,
+    templates: kiln.templates,
     collectGarbage: (cacheName, options) => kiln.collectGarbage(cacheName, options),
     bodyLimitBytes: kiln.config.api.bodyLimitBytes,
     logPollMs: options.logPollMs,

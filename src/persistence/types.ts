@@ -29,7 +29,17 @@ export const TERMINAL_STATUSES: readonly BuildStatus[] = [
 export type BuildSource =
   | { kind: 'expr'; expression: string; fileName?: string | undefined }
   | { kind: 'git'; url: string; ref?: string | undefined; attr?: string | undefined }
-  | { kind: 'template'; name: string; values: Record<string, string> };
+  | { kind: 'template'; name: string; version?: string | undefined; values: Record<string, string> };
+
+/** The commit a Git build used. `date` is ISO 8601 (the author date). */
+export interface BuildCommit {
+  sha: string;
+  branch: string | null;
+  author: string;
+  authorEmail: string;
+  date: string;
+  subject: string;
+}
 
 export interface BuildProgress {
   /** Derivations built so far / expected in total (Nix's actBuilds progress). */
@@ -87,6 +97,14 @@ export interface BuildRecord {
   built: string[];
   /** Store paths this build uploaded to `pushCache` (paths the cache had already are not listed). */
   pushed: string[];
+  /** Git builds: the commit built (the SHA is known at submission, the rest after the clone). */
+  commit: BuildCommit | null;
+  /** True when the result was answered from an earlier build without running Nix. */
+  cached: boolean;
+  /** What identical builds share (repository, commit, attribute, system, options); null: never reused. */
+  cacheKey: string | null;
+  /** The build's credentials, sealed by the caller; cleared when the build ends. Never shown. */
+  secrets: string | null;
 }
 
 export type NewBuild = Pick<
@@ -103,7 +121,12 @@ export type NewBuild = Pick<
   | 'maxSilentSeconds'
   | 'drvPaths'
   | 'createdAt'
-> & { pushCache?: string | null | undefined };
+> & {
+  pushCache?: string | null | undefined;
+  commit?: BuildCommit | null | undefined;
+  cacheKey?: string | null | undefined;
+  secrets?: string | null | undefined;
+};
 
 /** Fields a worker or the service may change after insertion. */
 export type BuildPatch = Partial<
@@ -127,6 +150,10 @@ export type BuildPatch = Partial<
     | 'substituted'
     | 'built'
     | 'pushed'
+    | 'commit'
+    | 'cached'
+    | 'secrets'
+    | 'drvPaths'
   >
 >;
 
@@ -197,6 +224,8 @@ export interface BuildRepo {
   listFinishedBefore(before: number, limit: number): Promise<BuildRecord[]>;
   /** Newest succeeded build per service (null service counts as its own group). */
   newestSucceededPerService(): Promise<BuildRecord[]>;
+  /** The newest succeeded build with this cache key, if any. */
+  findByCacheKey(cacheKey: string): Promise<BuildRecord | undefined>;
   /** Deletes builds with their steps and logs; returns how many were deleted. */
   delete(ids: readonly string[]): Promise<number>;
   countByStatus(status: BuildStatus): Promise<number>;
@@ -267,6 +296,27 @@ export interface SettingsRepo {
   set(key: string, value: string): Promise<void>;
 }
 
+/** A stored (user-added) template version; src/templates validates and interprets `definition`. */
+export interface TemplateRecord {
+  name: string;
+  version: string;
+  description: string;
+  /** The complete definition as JSON text. */
+  definition: string;
+  createdAt: number;
+}
+
+export interface TemplateRepo {
+  /** Adds one version; false (and nothing changes) when that name and version exist already. */
+  insert(template: TemplateRecord): Promise<boolean>;
+  /** Every stored version, by name, then oldest insertion first. */
+  list(): Promise<TemplateRecord[]>;
+  /** One version, or without `version` the most recently inserted version of `name`. */
+  get(name: string, version?: string): Promise<TemplateRecord | undefined>;
+  /** Deletes one version, or without `version` every version of `name`; returns how many went. */
+  remove(name: string, version?: string): Promise<number>;
+}
+
 export interface Store {
   readonly builds: BuildRepo;
   readonly steps: StepRepo;
@@ -274,6 +324,7 @@ export interface Store {
   readonly tokens: TokenRepo;
   readonly settings: SettingsRepo;
   readonly caches: CacheRepo;
+  readonly templates: TemplateRepo;
   /** Applies pending numbered migrations; idempotent. */
   migrate(): Promise<void>;
   close(): Promise<void>;

@@ -43,6 +43,10 @@ export function buildRecordTests(storeTest: StoreTest): void {
           substituted: [],
           built: [],
           pushed: [],
+          commit: null,
+          cached: false,
+          cacheKey: null,
+          secrets: null,
         };
         const { seq, ...rest } = inserted;
         assert.equal(typeof seq, 'number');
@@ -112,6 +116,38 @@ export function buildRecordTests(storeTest: StoreTest): void {
       assert.equal(await store.builds.get('no-such-build'), undefined);
     });
 
+    storeTest('a Git build keeps its commit, cache key and sealed secrets', async ({ store }) => {
+      const commit = {
+        sha: 'a'.repeat(40),
+        branch: 'main',
+        author: 'Ada Lovelace',
+        authorEmail: 'ada@example.com',
+        date: '2026-11-22T01:02:03.000Z',
+        subject: 'Ünïcode subject',
+      };
+      const inserted = await store.builds.insert(
+        newBuild({ commit, cacheKey: 'key-1', secrets: 'v1:k:sealed' }),
+      );
+      assert.deepEqual(
+        [inserted.commit, inserted.cacheKey, inserted.secrets, inserted.cached],
+        [commit, 'key-1', 'v1:k:sealed', false],
+      );
+      assert.deepEqual(await store.builds.get(inserted.id), inserted);
+    });
+
+    storeTest('findByCacheKey returns the newest succeeded build with that key', async ({ store }) => {
+      const older = await store.builds.insert(newBuild({ cacheKey: 'k' }));
+      const newer = await store.builds.insert(newBuild({ cacheKey: 'k' }));
+      const failed = await store.builds.insert(newBuild({ cacheKey: 'k' }));
+      await store.builds.insert(newBuild({ cacheKey: 'other' }));
+      assert.equal(await store.builds.findByCacheKey('k'), undefined, 'nothing succeeded yet');
+      await store.builds.update(older.id, { status: 'succeeded' });
+      await store.builds.update(newer.id, { status: 'succeeded' });
+      await store.builds.update(failed.id, { status: 'failed' });
+      assert.equal((await store.builds.findByCacheKey('k'))?.id, newer.id);
+      assert.equal(await store.builds.findByCacheKey('missing'), undefined);
+    });
+
     storeTest('a build keeps the cache it pushes to', async ({ store }) => {
       const inserted = await store.builds.insert(newBuild({ pushCache: 'team' }));
       assert.equal(inserted.pushCache, 'team');
@@ -146,6 +182,17 @@ export function buildRecordTests(storeTest: StoreTest): void {
       substituted: ['/nix/store/s-dep'],
       built: ['/nix/store/y.drv'],
       pushed: ['/nix/store/x-out', '/nix/store/s-dep'],
+      commit: {
+        sha: 'b'.repeat(40),
+        branch: null,
+        author: 'A',
+        authorEmail: 'a@b',
+        date: '2026-01-01T00:00:00.000Z',
+        subject: 's',
+      },
+      cached: true,
+      secrets: 'v1:k:x',
+      drvPaths: ['/nix/store/z-evaluated-later.drv'],
     };
 
     storeTest('a patch sets every patchable field and leaves the others alone', async ({ store }) => {
@@ -171,6 +218,9 @@ export function buildRecordTests(storeTest: StoreTest): void {
         leaseExpiresAt: null,
         runnerPid: null,
         runnerStartTime: null,
+        commit: null,
+        secrets: null,
+        cached: false,
       };
       const updated = await store.builds.update(inserted.id, cleared);
       assert.deepEqual(updated, { ...inserted, ...fullPatch, ...cleared });

@@ -14,6 +14,7 @@ import { logTests } from './logs.js';
 import { maintenanceTests } from './maintenance.js';
 import { statsTests } from './stats.js';
 import { stepTests } from './steps.js';
+import { templateTests } from './templates.js';
 import { tokenAndSettingsTests } from './tokens-settings.js';
 
 export type { OpenStore } from './harness.js';
@@ -41,5 +42,6 @@ export function runStoreConformance(backendName: string, openStore: OpenStore): 
     cacheDeletionTests(storeTest);
     cacheStatsTests(storeTest);
     lifecycleTests(storeTest);
+    templateTests(storeTest);
   });
 }

@@ -4,6 +4,7 @@ import {
   clientFlags,
   nonEmpty,
   parseEnv,
+  parseKeyValue,
   parseInteger,
   parseLabels,
   positionals,
@@ -11,7 +12,20 @@ import {
   parseOptions,
 } from './common.js';
 
-export type BuildSourceFlag = { kind: 'file'; path: string } | { kind: 'expr'; expression: string };
+export type BuildSourceFlag =
+  | { kind: 'file'; path: string }
+  | { kind: 'expr'; expression: string }
+  | {
+      kind: 'git';
+      url: string;
+      ref: string | undefined;
+      attr: string | undefined;
+      submodules: boolean;
+      /** Read by the client and sent to the server, which seals them; never in argv of git. */
+      tokenFile: string | undefined;
+      sshKeyFile: string | undefined;
+    }
+  | { kind: 'template'; name: string; version: string | undefined; values: Record<string, string> };
 
 export interface BuildPlan {
   command: 'build';
@@ -47,6 +61,15 @@ export function parseBuildArgs(args: readonly string[]): BuildPlan | { command: 
     label: { type: 'string', short: 'l', multiple: true },
     priority: { type: 'string' },
     push: { type: 'string' },
+    git: { type: 'string' },
+    ref: { type: 'string' },
+    attr: { type: 'string', short: 'A' },
+    submodules: { type: 'boolean' },
+    'git-token-file': { type: 'string' },
+    'ssh-key-file': { type: 'string' },
+    template: { type: 'string' },
+    'template-version': { type: 'string' },
+    set: { type: 'string', multiple: true },
     wait: { type: 'boolean', short: 'w' },
     follow: { type: 'boolean' },
     json: { type: 'boolean' },
@@ -54,19 +77,67 @@ export function parseBuildArgs(args: readonly string[]): BuildPlan | { command: 
   if (values.help) return { command: 'help', topic: 'build' };
   positionals('build', rest, []);
 
-  let source: BuildSourceFlag;
-  if (values.file !== undefined && values.expr !== undefined) {
-    throw new KilnError('KILN_ERR_VALIDATION', 'give one source: --file or --expr, not both', {
-      option: '--file',
+  const given = (['file', 'expr', 'git', 'template'] as const).filter((name) => values[name] !== undefined);
+  if (given.length > 1) {
+    throw new KilnError(
+      'KILN_ERR_VALIDATION',
+      `give one source: ${given.map((name) => `--${name}`).join(' or ')}, not several`,
+      { option: `--${given[1] ?? 'file'}` },
+    );
+  }
+  const gitOnly = (['ref', 'submodules', 'git-token-file', 'ssh-key-file'] as const).find(
+    (name) => values[name] !== undefined && values.git === undefined,
+  );
+  if (gitOnly !== undefined) {
+    throw new KilnError('KILN_ERR_VALIDATION', `option '--${gitOnly}' goes with --git`, {
+      option: `--${gitOnly}`,
     });
-  } else if (values.file !== undefined) {
+  }
+  if (values.attr !== undefined && values.git === undefined) {
+    throw new KilnError('KILN_ERR_VALIDATION', "option '--attr' goes with --git", { option: '--attr' });
+  }
+  if (
+    (values.set !== undefined || values['template-version'] !== undefined) &&
+    values.template === undefined
+  ) {
+    throw new KilnError('KILN_ERR_VALIDATION', "option '--set' goes with --template", { option: '--set' });
+  }
+  if (values['git-token-file'] !== undefined && values['ssh-key-file'] !== undefined) {
+    throw new KilnError('KILN_ERR_VALIDATION', 'give either --git-token-file or --ssh-key-file, not both', {
+      option: '--ssh-key-file',
+    });
+  }
+  let source: BuildSourceFlag;
+  if (values.file !== undefined) {
     source = { kind: 'file', path: nonEmpty('--file', values.file) ?? '' };
   } else if (values.expr !== undefined) {
     source = { kind: 'expr', expression: nonEmpty('--expr', values.expr) ?? '' };
+  } else if (values.git !== undefined) {
+    source = {
+      kind: 'git',
+      url: nonEmpty('--git', values.git) ?? '',
+      ref: nonEmpty('--ref', values.ref),
+      attr: nonEmpty('--attr', values.attr),
+      submodules: values.submodules ?? false,
+      tokenFile: nonEmpty('--git-token-file', values['git-token-file']),
+      sshKeyFile: nonEmpty('--ssh-key-file', values['ssh-key-file']),
+    };
+  } else if (values.template !== undefined) {
+    const templateValues: Record<string, string> = {};
+    for (const raw of values.set ?? []) {
+      const [key, value] = parseKeyValue('--set', raw);
+      templateValues[key] = value;
+    }
+    source = {
+      kind: 'template',
+      name: nonEmpty('--template', values.template) ?? '',
+      version: nonEmpty('--template-version', values['template-version']),
+      values: templateValues,
+    };
   } else {
     throw new KilnError(
       'KILN_ERR_VALIDATION',
-      "'kiln build' needs a source: --file PATH.nix or --expr 'EXPRESSION'",
+      "'kiln build' needs a source: --file PATH.nix, --expr 'EXPRESSION', --git URL or --template NAME",
       {
         option: '--file',
       },

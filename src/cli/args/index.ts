@@ -15,10 +15,11 @@ import { parsePushArgs, type PushPlan } from './push.js';
 import { parseServeArgs, type ServePlan } from './serve.js';
 import { parseStatsArgs, type StatsPlan } from './stats.js';
 import { parseStoreArgs, type StorePlan } from './store.js';
+import { parseTemplateArgs, type TemplatePlan } from './template.js';
 import { parseTokenArgs, type TokenPlan } from './token.js';
 
 export type { BuildPlan, CleanupPlan, CancelPlan, LogsPlan, StatusPlan, ListPlan, ServePlan, StatsPlan };
-export type { PushPlan, CachePlan, TokenPlan, StorePlan };
+export type { PushPlan, CachePlan, TokenPlan, StorePlan, TemplatePlan };
 export type { ClientFlags } from './common.js';
 
 export const COMMANDS = [
@@ -34,6 +35,7 @@ export const COMMANDS = [
   'cache',
   'token',
   'store',
+  'template',
   'help',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
@@ -62,6 +64,7 @@ export type Plan =
   | CachePlan
   | TokenPlan
   | StorePlan
+  | TemplatePlan
   | HelpPlan
   | VersionPlan;
 
@@ -114,6 +117,8 @@ export function parseCommandLine(argv: readonly string[]): Plan {
       return parseTokenArgs(rest);
     case 'store':
       return parseStoreArgs(rest);
+    case 'template':
+      return parseTemplateArgs(rest);
   }
 }
 

@@ -14,15 +14,43 @@ export const INTERRUPTED = 130;
 
 /** The request body for a plan; reads `--file` relative to `cwd`. */
 export function submitBody(plan: BuildPlan, cwd: string): SubmitBuildBody {
-  const source: SubmitBuildBody['source'] =
-    plan.source.kind === 'expr'
-      ? { kind: 'expr', expression: plan.source.expression }
-      : {
-          kind: 'expr',
-          expression: readSourceFile(resolve(cwd, plan.source.path)),
-          fileName: basename(plan.source.path),
-        };
-  const body: SubmitBuildBody = { source };
+  const body: SubmitBuildBody = { source: { kind: 'expr', expression: '' } };
+  switch (plan.source.kind) {
+    case 'expr':
+      body.source = { kind: 'expr', expression: plan.source.expression };
+      break;
+    case 'file':
+      body.source = {
+        kind: 'expr',
+        expression: readSourceFile(resolve(cwd, plan.source.path)),
+        fileName: basename(plan.source.path),
+      };
+      break;
+    case 'git': {
+      const { url, ref, attr, submodules, tokenFile, sshKeyFile } = plan.source;
+      body.source = {
+        kind: 'git',
+        url,
+        ...(ref !== undefined && { ref }),
+        ...(attr !== undefined && { attr }),
+        ...(submodules && { submodules }),
+      };
+      // Secrets are read here and travel in the request body, never on a command line.
+      if (tokenFile !== undefined)
+        body.credentials = { token: readSecretFile(resolve(cwd, tokenFile)).trim() };
+      if (sshKeyFile !== undefined)
+        body.credentials = { sshPrivateKey: readSecretFile(resolve(cwd, sshKeyFile)) };
+      break;
+    }
+    case 'template':
+      body.source = {
+        kind: 'template',
+        name: plan.source.name,
+        values: plan.source.values,
+        ...(plan.source.version !== undefined && { version: plan.source.version }),
+      };
+      break;
+  }
   if (Object.keys(plan.env).length > 0) body.env = plan.env;
   if (plan.timeoutSeconds !== undefined) body.timeoutSeconds = plan.timeoutSeconds;
   if (plan.maxSilentSeconds !== undefined) body.maxSilentSeconds = plan.maxSilentSeconds;
@@ -32,6 +60,12 @@ export function submitBody(plan: BuildPlan, cwd: string): SubmitBuildBody {
   if (plan.priority !== undefined) body.priority = plan.priority;
   if (plan.push !== undefined) body.push = plan.push;
   return body;
+}
+
+function readSecretFile(path: string): string {
+  const text = readSourceFile(path);
+  if (text.trim() === '') throw new KilnError('KILN_ERR_VALIDATION', `${path} is empty`, { path });
+  return text;
 }
 
 function readSourceFile(path: string): string {

@@ -30,6 +30,7 @@ export class SqliteBuildRepo implements BuildRepo {
   private readonly finishedBeforeStatement;
   private readonly newestSucceededStatement;
   private readonly deleteStatement;
+  private readonly cacheKeyStatement;
   private readonly countStatement;
   private readonly claimTransaction;
   private readonly deleteTransaction;
@@ -40,9 +41,11 @@ export class SqliteBuildRepo implements BuildRepo {
     this.shaped = new StatementCache(db);
     this.insertStatement = db.prepare<[Params], BuildRow>(`
       INSERT INTO builds (id, status, source, env, system, group_id, service_id, labels, priority,
-        timeout_seconds, max_silent_seconds, drv_paths, outputs, progress, created_at, push_cache)
+        timeout_seconds, max_silent_seconds, drv_paths, outputs, progress, created_at, push_cache,
+        commit_info, cache_key, secrets)
       VALUES (@id, @status, @source, @env, @system, @group_id, @service_id, @labels, @priority,
-        @timeout_seconds, @max_silent_seconds, @drv_paths, @outputs, @progress, @created_at, @push_cache)
+        @timeout_seconds, @max_silent_seconds, @drv_paths, @outputs, @progress, @created_at, @push_cache,
+        @commit_info, @cache_key, @secrets)
       RETURNING *`);
     this.getStatement = db.prepare<[string], BuildRow>('SELECT * FROM builds WHERE id = ?');
     this.nextPendingStatement = db
@@ -77,6 +80,9 @@ export class SqliteBuildRepo implements BuildRepo {
         FROM builds WHERE status = 'succeeded'
       ) WHERE newest_rank = 1
       ORDER BY seq DESC`);
+    this.cacheKeyStatement = db.prepare<[string], BuildRow>(
+      `SELECT * FROM builds WHERE cache_key = ? AND status = 'succeeded' ORDER BY seq DESC LIMIT 1`,
+    );
     // Steps, logs and log state go with the build through ON DELETE CASCADE.
     this.deleteStatement = db.prepare<[string]>('DELETE FROM builds WHERE id = ?');
     this.countStatement = db
@@ -173,6 +179,13 @@ export class SqliteBuildRepo implements BuildRepo {
 
   newestSucceededPerService(): Promise<BuildRecord[]> {
     return settle(() => this.newestSucceededStatement.all().map(rowToBuild));
+  }
+
+  findByCacheKey(cacheKey: string): Promise<BuildRecord | undefined> {
+    return settle(() => {
+      const row = this.cacheKeyStatement.get(cacheKey);
+      return row ? rowToBuild(row) : undefined;
+    });
   }
 
   delete(ids: readonly string[]): Promise<number> {

@@ -1,4 +1,12 @@
-import type { BuildPatch, BuildProgress, BuildRecord, BuildSource, BuildStatus, NewBuild } from '../types.js';
+import type {
+  BuildCommit,
+  BuildPatch,
+  BuildProgress,
+  BuildRecord,
+  BuildSource,
+  BuildStatus,
+  NewBuild,
+} from '../types.js';
 
 /** A value SQLite stores and better-sqlite3 binds. */
 export type SqlValue = string | number | null;
@@ -38,6 +46,10 @@ export interface BuildRow {
   substituted: string;
   built: string;
   pushed: string;
+  commit_info: string | null;
+  cached: number;
+  cache_key: string | null;
+  secrets: string | null;
 }
 
 export const INITIAL_PROGRESS: Readonly<BuildProgress> = {
@@ -85,6 +97,10 @@ export function rowToBuild(row: BuildRow): BuildRecord {
     substituted: JSON.parse(row.substituted) as string[],
     built: JSON.parse(row.built) as string[],
     pushed: JSON.parse(row.pushed) as string[],
+    commit: row.commit_info === null ? null : (JSON.parse(row.commit_info) as BuildCommit),
+    cached: row.cached === 1,
+    cacheKey: row.cache_key,
+    secrets: row.secrets,
   };
 }
 
@@ -107,6 +123,9 @@ export function newBuildParams(build: NewBuild): Record<string, SqlValue> {
     progress: JSON.stringify(INITIAL_PROGRESS),
     created_at: build.createdAt,
     push_cache: build.pushCache ?? null,
+    commit_info: build.commit ? JSON.stringify(build.commit) : null,
+    cache_key: build.cacheKey ?? null,
+    secrets: build.secrets ?? null,
   };
 }
 
@@ -141,6 +160,10 @@ export const PATCH_COLUMNS: Readonly<Record<PatchField, PatchColumn>> = {
   substituted: { column: 'substituted', json: true },
   built: { column: 'built', json: true },
   pushed: { column: 'pushed', json: true },
+  commit: { column: 'commit_info', json: true },
+  cached: { column: 'cached', json: false },
+  secrets: { column: 'secrets', json: false },
+  drvPaths: { column: 'drv_paths', json: true },
 };
 
 export interface PatchAssignment {
@@ -154,8 +177,14 @@ export function patchAssignments(patch: BuildPatch): PatchAssignment[] {
   for (const [field, spec] of Object.entries(PATCH_COLUMNS) as [PatchField, PatchColumn][]) {
     const value = patch[field];
     if (value === undefined) continue;
-    // BuildPatch's non-JSON fields are all string | number | null.
-    const encoded = spec.json ? JSON.stringify(value) : (value as SqlValue);
+    // BuildPatch's non-JSON fields are string | number | null, and `cached`, a boolean.
+    const encoded = spec.json
+      ? value === null
+        ? null
+        : JSON.stringify(value)
+      : typeof value === 'boolean'
+        ? Number(value)
+        : (value as SqlValue);
     assignments.push({ column: spec.column, value: encoded });
   }
   return assignments;

@@ -7,6 +7,7 @@ import { applyMigrations, readMigrations } from './migrate.js';
 import { SqliteSettingsRepo } from './settings-repo.js';
 import { settle } from './settle.js';
 import { SqliteStepRepo } from './step-repo.js';
+import { SqliteTemplateRepo } from './template-repo.js';
 import { SqliteTokenRepo } from './token-repo.js';
 
 /** Copied next to the compiled module by scripts/copy-assets.mjs. */
@@ -52,6 +53,9 @@ class SqliteStore implements Store {
   get caches(): SqliteCacheRepo {
     return this.prepared().caches;
   }
+  get templates(): SqliteTemplateRepo {
+    return this.prepared().templates;
+  }
 
   async migrate(): Promise<void> {
     const migrations = await readMigrations(MIGRATIONS_DIR);
@@ -73,6 +77,7 @@ class SqliteStore implements Store {
       tokens: new SqliteTokenRepo(this.db),
       settings: new SqliteSettingsRepo(this.db),
       caches: new SqliteCacheRepo(this.db),
+      templates: new SqliteTemplateRepo(this.db),
     };
     return this.repos;
   }
@@ -85,4 +90,5 @@ interface Repos {
   tokens: SqliteTokenRepo;
   settings: SqliteSettingsRepo;
   caches: SqliteCacheRepo;
+  templates: SqliteTemplateRepo;
 }

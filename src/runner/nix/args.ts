@@ -133,6 +133,14 @@ export function pathInfoArgs(binDir: string, settings: NixSettings, paths: reado
   };
 }
 
+/** `nix-store --check-validity --print-invalid PATHS`: prints the paths that are not valid. */
+export function checkValidityArgs(binDir: string, paths: readonly string[]): NixInvocation {
+  return {
+    command: join(binDir, 'nix-store'),
+    args: ['--check-validity', '--print-invalid', '--', ...paths],
+  };
+}
+
 /** `nix-store --version`. */
 export function versionArgs(binDir: string): NixInvocation {
   return { command: join(binDir, 'nix-store'), args: ['--version'] };

@@ -8,6 +8,7 @@ import {
   instantiateArgs,
   parseArgs,
   pathInfoArgs,
+  checkValidityArgs,
   realiseArgs,
   versionArgs,
   type NixInvocation,
@@ -375,6 +376,15 @@ export class NixRunner {
       rawTail,
       tail,
     });
+  }
+
+  /** Whether every path is valid in the store (so a cached result can still be used). */
+  async pathsValid(paths: readonly string[], signal?: AbortSignal): Promise<boolean> {
+    if (paths.length === 0) return true;
+    const call = await this.#call(checkValidityArgs(this.#binDir, paths), signal, undefined, {
+      collectStdout: true,
+    });
+    return call.process.exitCode === 0 && call.stdout.every((line) => line.trim() === '');
   }
 
   /** Bytes of the closure of all the paths together, each store path counted once (NAR sizes). */

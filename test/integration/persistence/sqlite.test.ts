@@ -62,6 +62,8 @@ void describe('sqlite store specifics', () => {
           { version: 2, name: '002_caches.sql' },
           { version: 3, name: '003_warehouse.sql' },
           { version: 4, name: '004_build_cache.sql' },
+          { version: 5, name: '005_git_builds.sql' },
+          { version: 6, name: '006_templates.sql' },
         ]);
       } finally {
         db.close();

@@ -156,7 +156,12 @@ void describe('kiln build', () => {
 
   void it('requires exactly one source', () => {
     rejects(['build'], 'KILN_ERR_VALIDATION', '--file');
-    rejects(['build', '--file', 'a.nix', '--expr', 'x'], 'KILN_ERR_VALIDATION', 'not both');
+    rejects(['build', '--file', 'a.nix', '--expr', 'x'], 'KILN_ERR_VALIDATION', 'not several');
+    rejects(
+      ['build', '--git', 'https://h/x.git', '--template', 't'],
+      'KILN_ERR_VALIDATION',
+      '--git or --template',
+    );
     rejects(['build', '--expr', ''], 'KILN_ERR_VALIDATION', '--expr');
   });
 
@@ -184,9 +189,46 @@ void describe('kiln build', () => {
     rejects(['build', '--expr', 'x', ...nine], 'KILN_ERR_VALIDATION', '--system');
   });
 
-  void it('rejects unknown options (including later sources) with KILN_ERR_UNKNOWN_OPTION', () => {
+  void it('rejects unknown options with KILN_ERR_UNKNOWN_OPTION', () => {
     rejects(['build', '--expr', 'x', '--bogus'], 'KILN_ERR_UNKNOWN_OPTION', '--bogus');
-    rejects(['build', '--git', 'https://example.com/x.git'], 'KILN_ERR_UNKNOWN_OPTION', '--git');
+  });
+
+  void it('parses Git sources with their ref, attribute and credential files', () => {
+    const plan = parse(
+      ['build', '--git', 'https://h/x.git', '--ref', 'main', '--attr', 'hello', '--git-token-file', 't.txt'],
+      'build',
+    );
+    assert.deepEqual(plan.source, {
+      kind: 'git',
+      url: 'https://h/x.git',
+      ref: 'main',
+      attr: 'hello',
+      submodules: false,
+      tokenFile: 't.txt',
+      sshKeyFile: undefined,
+    });
+    rejects(['build', '--expr', 'x', '--ref', 'main'], 'KILN_ERR_VALIDATION', 'goes with --git');
+    rejects(['build', '--expr', 'x', '--attr', 'a'], 'KILN_ERR_VALIDATION', 'goes with --git');
+    rejects(
+      ['build', '--git', 'https://h/x.git', '--git-token-file', 'a', '--ssh-key-file', 'b'],
+      'KILN_ERR_VALIDATION',
+      'not both',
+    );
+  });
+
+  void it('parses template sources with --set values', () => {
+    const plan = parse(
+      ['build', '--template', 'shell-service', '--set', 'name=web', '--set', 'port=81'],
+      'build',
+    );
+    assert.deepEqual(plan.source, {
+      kind: 'template',
+      name: 'shell-service',
+      version: undefined,
+      values: { name: 'web', port: '81' },
+    });
+    rejects(['build', '--expr', 'x', '--set', 'a=b'], 'KILN_ERR_VALIDATION', 'goes with --template');
+    rejects(['build', '--template', 't', '--set', 'novalue'], 'KILN_ERR_VALIDATION', '--set');
   });
 
   void it('validates the client flags', () => {
