@@ -5,6 +5,7 @@
  *  2. Throughput: 200 small distinct derivations submitted at once through the API versus one
  *     `nix-build` of an expression holding all 200.
  *  3. `cache` (bench/cache): the binary cache against nginx, and `kiln push` against `nix copy`.
+ *  4. `git` (bench/git): builds from Git, cached by commit and fresh, against clone + nix build by hand.
  * Prints absolute times and ratios; asserts nothing.
  */
 import { execFile } from 'node:child_process';
@@ -15,6 +16,7 @@ import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { kilnBin, startServerProcess } from '../test/helpers/server-process.js';
 import { runCacheBench } from './cache/index.js';
+import { runGitBench } from './git/index.js';
 
 const run = promisify(execFile);
 const NIX_OPTS = [
@@ -152,8 +154,12 @@ async function main(): Promise<void> {
   }
 }
 
-// `node dist/bench/run.js [build|cache]...` runs the named benchmarks; no argument runs them all.
-const BENCHMARKS: Record<string, () => Promise<void>> = { build: main, cache: runCacheBench };
+// `node dist/bench/run.js [build|cache|git]...` runs the named benchmarks; no argument runs them all.
+const BENCHMARKS: Record<string, () => Promise<void>> = {
+  build: main,
+  cache: runCacheBench,
+  git: runGitBench,
+};
 const selected = process.argv.slice(2);
 for (const name of selected.length > 0 ? selected : Object.keys(BENCHMARKS)) {
   const bench = BENCHMARKS[name];

@@ -2,7 +2,11 @@
 export {
   NixBuildService,
   NixCacheService,
+  GitIntegration,
   type NixExpressionBuildOptions,
+  type GitRepositoryBuildOptions,
+  type TemplateBuildOptions,
+  type CloneRepositoryOptions,
   type WorkerCacheOptions,
   type WorkerNixConfig,
   type CacheStatistics,

@@ -47,7 +47,7 @@ export interface GitBuildsDeps {
   git: GitPort;
   policy: GitUrlPolicy;
   seal: CredentialSeal;
-  /** Clone depth; 0 is the full history. */
+  /** Clone depth (at least 1). */
   depth: number;
 }
 
@@ -177,7 +177,8 @@ export class GitBuildPreparer {
       // reference is our own path and a hex SHA, passed as JSON rather than spliced into Nix code.
       const evalDir = join(dir, 'flake-eval');
       await mkdir(evalDir, { recursive: true });
-      const ref = `git+file://${src}?rev=${build.commit?.sha ?? ''}${this.#deps.depth > 0 ? '&shallow=1' : ''}`;
+      // Clones are shallow (`--depth`), which Nix's git fetcher accepts only when told.
+      const ref = `git+file://${src}?rev=${build.commit?.sha ?? ''}&shallow=1`;
       await writeFile(join(evalDir, 'flake-ref.json'), JSON.stringify({ ref }));
       await writeFile(
         join(evalDir, 'default.nix'),

@@ -3,6 +3,11 @@ import { runCli } from './index.js';
 
 /** Entry point of `./bin/kiln`: wires the real process into runCli and sets the exit code. */
 const args = process.argv.slice(2);
+// `kiln list | head`: the reader went away, which is not an error worth a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
 const code = await runCli(args, {
   stdout: process.stdout,
   stderr: process.stderr,

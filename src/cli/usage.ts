@@ -48,6 +48,15 @@ Stops cleanly on SIGINT or SIGTERM.`,
 SOURCE is one of:
   --file PATH.nix      a Nix file (read by this client and sent to the server)
   --expr 'EXPRESSION'  a Nix expression
+  --git URL            a Git repository (https, ssh, git@host:path): its flake, or default.nix
+    --ref REF            branch, tag or full commit SHA (default: the repository's HEAD)
+    --attr ATTR          flake output (a bare name is packages.<system>.NAME; default
+                         packages.<system>.default) or default.nix attribute
+    --git-token-file F   access token for HTTPS (read here, sealed on the server, never logged)
+    --ssh-key-file F     SSH private key (checked against the server's known_hosts)
+    --submodules         also clone submodules
+  --template NAME      a template (kiln template list), with --set KEY=VALUE (repeatable)
+                       and optionally --template-version V
 
 Options:
   --env NAME=VALUE     builder environment variable (repeatable)

@@ -1,4 +1,10 @@
-export { NixBuildService, type NixExpressionBuildOptions } from './nix-build-service.js';
+export {
+  NixBuildService,
+  type NixExpressionBuildOptions,
+  type GitRepositoryBuildOptions,
+  type TemplateBuildOptions,
+} from './nix-build-service.js';
+export { GitIntegration, type CloneRepositoryOptions } from './git-integration.js';
 export {
   NixCacheService,
   planWorkerNixConfig,

@@ -21,6 +21,36 @@ export interface NixExpressionBuildOptions {
   priority?: number;
 }
 
+/** Seed 002's `buildFromGitRepository` options (same names), plus what kiln adds. */
+export interface GitRepositoryBuildOptions {
+  serviceId?: string;
+  repoUrl: string;
+  /** Branch, tag or full commit SHA; default: the repository's HEAD. */
+  branch?: string;
+  /** Flake output (`hello`, `packages.x86_64-linux.hello`) or default.nix attribute. */
+  attr?: string;
+  accessToken?: string;
+  sshPrivateKey?: string;
+  submodules?: boolean;
+  environmentVars?: Record<string, string>;
+  buildTimeout?: number;
+  systems?: string[];
+  labels?: Record<string, string>;
+  priority?: number;
+}
+
+/** Seed 002's `buildFromTemplate` options: the template's parameters, and environment overrides. */
+export interface TemplateBuildOptions {
+  serviceId?: string;
+  /** The template's name (seed 002 calls it templateId). */
+  templateId: string;
+  version?: string;
+  parameters?: Record<string, string | number | boolean>;
+  customizations?: { environmentVars?: Record<string, string> };
+  buildTimeout?: number;
+  systems?: string[];
+}
+
 /**
  * The library face of kiln, named after seed 002's NixBuildService: every operation works
  * in-process, without the HTTP server. Create one with `NixBuildService.open({ dataDir })`.
@@ -38,7 +68,7 @@ export class NixBuildService {
 
   /** Parses, evaluates and queues; resolves with the queued build (see waitForBuild). */
   async buildFromNixExpression(options: NixExpressionBuildOptions): Promise<BuildRecord> {
-    const [first] = await this.kiln.builds.submit({
+    const [queued] = await this.kiln.builds.submit({
       source: { kind: 'expr', expression: options.nixExpression },
       env: options.environmentVars,
       timeoutSeconds: options.buildTimeout,
@@ -47,8 +77,52 @@ export class NixBuildService {
       labels: options.labels,
       priority: options.priority,
     });
-    if (!first) throw new KilnError('KILN_ERR_INTERNAL', 'no build was created');
-    return first;
+    return first(queued === undefined ? [] : [queued]);
+  }
+
+  /**
+   * Checks the repository and ref (`git ls-remote` with the credentials) and queues the build;
+   * an identical earlier success is returned at once, `cached`. Resolves with the first build.
+   */
+  async buildFromGitRepository(options: GitRepositoryBuildOptions): Promise<BuildRecord> {
+    const credentials =
+      options.accessToken !== undefined || options.sshPrivateKey !== undefined
+        ? { token: options.accessToken, sshPrivateKey: options.sshPrivateKey }
+        : undefined;
+    return first(
+      await this.kiln.builds.submit({
+        source: {
+          kind: 'git',
+          url: options.repoUrl,
+          ref: options.branch,
+          attr: options.attr,
+          submodules: options.submodules,
+        },
+        credentials,
+        env: options.environmentVars,
+        timeoutSeconds: options.buildTimeout,
+        serviceId: options.serviceId,
+        systems: options.systems,
+        labels: options.labels,
+        priority: options.priority,
+      }),
+    );
+  }
+
+  /** Renders the template with its parameters and queues the build. */
+  async buildFromTemplate(options: TemplateBuildOptions): Promise<BuildRecord> {
+    const values = Object.fromEntries(
+      Object.entries(options.parameters ?? {}).map(([key, value]) => [key, String(value)]),
+    );
+    return first(
+      await this.kiln.builds.submit({
+        source: { kind: 'template', name: options.templateId, version: options.version, values },
+        env: options.customizations?.environmentVars,
+        timeoutSeconds: options.buildTimeout,
+        serviceId: options.serviceId,
+        systems: options.systems,
+      }),
+    );
   }
 
   getBuildStatus(buildId: string): Promise<BuildDetails> {
@@ -117,4 +191,10 @@ export class NixBuildService {
   close(): Promise<void> {
     return this.kiln.close();
   }
+}
+
+function first(builds: readonly BuildRecord[]): BuildRecord {
+  const [build] = builds;
+  if (!build) throw new KilnError('KILN_ERR_INTERNAL', 'no build was created');
+  return build;
 }

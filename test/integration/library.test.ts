@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { makeRepo } from '../helpers/git-repos.js';
 import { tempDir } from '../helpers/tmp.js';
 import { drvExpr } from '../helpers/nix.js';
 
@@ -45,5 +47,61 @@ describe("library API (import from 'kiln')", () => {
     const cleaned = await service.cleanupOldBuilds(30);
     assert.equal(cleaned.deletedBuilds, 0);
     await service.close(); // before the temporary directory goes: it waits for the workers
+  });
+});
+
+describe("library API for Git and templates (import from 'kiln')", () => {
+  it("covers seed 002's GitIntegration and the Git and template builds", async (t) => {
+    const kiln = await import('kiln');
+    const dir = tempDir(t);
+    const repo = join(dir, 'repo');
+    const [sha] = makeRepo(repo, [
+      {
+        subject: 'A plain default.nix',
+        author: 'Ada Lovelace',
+        email: 'ada@example.org',
+        date: '2024-03-01T10:00:00+00:00',
+        files: { 'default.nix': `{ app = ${drvExpr('echo "$NODE_ENV" > $out')}; }\n` },
+      },
+    ]);
+    const git = new kiln.GitIntegration({ policy: { allowLocal: true } });
+    assert.equal(git.validateGitUrl(`file://${repo}`).kind, 'file');
+    assert.throws(
+      () => git.validateGitUrl('ext::sh -c id'),
+      (e: unknown) => e instanceof kiln.KilnError,
+    );
+    assert.equal((await git.validateBranchAccess(`file://${repo}`, 'main')).commit, sha);
+    const cloned = await git.cloneRepository(`file://${repo}`, join(dir, 'clone'), { branch: 'main' });
+    assert.equal(cloned.commit, sha);
+    const info = await git.getCommitInfo(cloned.dir, sha);
+    assert.deepEqual([info.author, info.subject], ['Ada Lovelace', 'A plain default.nix']);
+
+    const service = await kiln.NixBuildService.open({
+      dataDir: join(dir, 'data'),
+      queue: { pollMs: 100 },
+      git: { allowLocal: true },
+    });
+    t.after(() => service.close());
+    const fromGit = await service.buildFromGitRepository({
+      serviceId: 'service-123',
+      repoUrl: `file://${repo}`,
+      branch: 'main',
+      attr: 'app',
+      environmentVars: { NODE_ENV: 'production' },
+    });
+    const built = await service.waitForBuild(fromGit.id);
+    assert.equal(built.status, 'succeeded', built.error ?? '');
+    assert.equal(built.commit?.sha, sha);
+    assert.equal(readFileSync(built.outputs[0]!, 'utf8').trim(), 'production');
+
+    const fromTemplate = await service.buildFromTemplate({
+      serviceId: 'service-123',
+      templateId: 'shell-service',
+      parameters: { name: 'greeter' },
+      customizations: { environmentVars: { PORT: '8080' } },
+    });
+    const rendered = await service.waitForBuild(fromTemplate.id);
+    assert.equal(rendered.status, 'succeeded', rendered.error ?? '');
+    assert.equal(rendered.source.kind, 'template');
   });
 });

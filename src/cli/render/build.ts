@@ -12,7 +12,7 @@ export function sourceLabel(source: BuildView['source']): string {
       return `${url}${source.ref ? `@${source.ref}` : ''}${source.attr ? `#${source.attr}` : ''}`;
     }
     case 'template':
-      return `template:${source.name ?? '?'}`;
+      return `template:${source.name ?? '?'}${source.version ? `@${source.version}` : ''}`;
     default:
       return source.kind;
   }
@@ -47,6 +47,7 @@ export function summaryLines(build: BuildView): string[] {
   const detail = (label: string, value: string): void => {
     lines.push(...indentRest(`  ${`${label}:`.padEnd(9)} `, value));
   };
+  if (build.commit) detail('commit', `${build.commit.sha.slice(0, 12)} ${build.commit.subject}`.trim());
   build.outputs.forEach((out, i) => detail(i === 0 ? 'output' : '', out));
   if (build.artifactSize !== null) detail('size', formatBytes(build.artifactSize));
   if (build.cached) detail('cached', 'yes: answered from an earlier identical build');
@@ -75,6 +76,12 @@ export function detailLines(build: BuildView, now: number): string[] {
   row('id', build.id);
   row('status', build.status + (build.cancelRequestedAt && !isFinished(build) ? ' (cancel requested)' : ''));
   row('source', sourceLabel(build.source));
+  if (build.commit) {
+    const { sha, branch, author, authorEmail, date, subject } = build.commit;
+    row('commit', `${sha}${branch ? ` (${branch})` : ''}`);
+    if (author !== '') row('author', `${author} <${authorEmail}>, ${date}`);
+    if (subject !== '') row('subject', subject);
+  }
   if (build.system) row('system', build.system);
   if (build.groupId) row('group', build.groupId);
   row('service', build.serviceId ?? '-');

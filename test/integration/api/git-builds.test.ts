@@ -7,7 +7,7 @@ import { startGitHttpServer } from '../../helpers/git-server.js';
 import { startTestApp, type TestApp } from '../../helpers/kiln-app.js';
 import { nonce, waitFor } from '../../helpers/nix.js';
 import { tempDir } from '../../helpers/tmp.js';
-import { bareClone, makeRepo } from '../git/repos.js';
+import { bareClone, makeRepo } from '../../helpers/git-repos.js';
 
 const drv = (name: string, system: string, tag: string): string =>
   `derivation { name = "${name}"; system = "${system}"; builder = "/bin/sh"; PATH = "/usr/bin:/bin"; args = [ "-c" "echo ${tag} $GREETING > $out" ]; }`;

@@ -7,7 +7,7 @@ import { isKilnError } from '../../../src/errors/index.js';
 import { GitClient, validateAttrPath, validateGitRef, validateGitUrl } from '../../../src/git/index.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { hostileCorpus } from '../../unit/git/corpus.js';
-import { makeFixtureRepo } from './repos.js';
+import { makeFixtureRepo } from '../../helpers/git-repos.js';
 
 const client = new GitClient({ timeoutMs: 30_000 });
 

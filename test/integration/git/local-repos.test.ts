@@ -5,7 +5,7 @@ import { describe, it, type TestContext } from 'node:test';
 import { isKilnError } from '../../../src/errors/index.js';
 import { GitClient, validateGitUrl, type ValidGitUrl } from '../../../src/git/index.js';
 import { tempDir } from '../../helpers/tmp.js';
-import { COMMITS, git, makeFixtureRepo, makeRepo } from './repos.js';
+import { COMMITS, git, makeFixtureRepo, makeRepo } from '../../helpers/git-repos.js';
 
 const client = new GitClient({ timeoutMs: 60_000 });
 const local = { allowLocal: true };

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { isKilnError } from '../../../src/errors/index.js';
 import { GitClient, validateGitUrl, type ValidGitUrl } from '../../../src/git/index.js';
 import { startGitHttpServer, type GitHttpServer } from '../../helpers/git-server.js';
-import { bareClone, git, makeFixtureRepo, makeRepo, COMMITS } from './repos.js';
+import { bareClone, git, makeFixtureRepo, makeRepo, COMMITS } from '../../helpers/git-repos.js';
 import { recordingGit } from './recording-git.js';
 
 const TOKEN = 'kiln-test-token-9f3c1d7e';

@@ -8,7 +8,7 @@ import { isKilnError } from '../../../src/errors/index.js';
 import { GitClient, validateGitUrl, type ValidGitUrl } from '../../../src/git/index.js';
 import { sshdUnavailableReason, startGitSshServer, type GitSshServer } from '../../helpers/git-server.js';
 import { recordingGit } from './recording-git.js';
-import { bareClone, git, makeFixtureRepo } from './repos.js';
+import { bareClone, git, makeFixtureRepo } from '../../helpers/git-repos.js';
 
 const unavailable = sshdUnavailableReason();
 const remote = { allowLocal: false };

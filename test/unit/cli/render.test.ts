@@ -189,6 +189,27 @@ void describe('build renderers', () => {
     assert.ok(lines.some((l) => l.startsWith('  eval') && l.includes('1.0s')));
   });
 
+  void it('shows the commit of a Git build', () => {
+    const commit = {
+      sha: 'c'.repeat(40),
+      branch: 'main',
+      author: 'Ada Lovelace',
+      authorEmail: 'ada@example.org',
+      date: '2024-03-01T10:00:00+00:00',
+      subject: 'Add a flake',
+    };
+    const build = succeeded('b3', {
+      source: { kind: 'git', url: 'https://example.org/app.git', ref: 'main', attr: 'hello' },
+      commit,
+    });
+    const lines = detailLines(build, Date.now());
+    assert.ok(lines.includes('source:      example.org/app.git@main#hello'), lines.join('\n'));
+    assert.ok(lines.includes(`commit:      ${'c'.repeat(40)} (main)`));
+    assert.ok(lines.includes('author:      Ada Lovelace <ada@example.org>, 2024-03-01T10:00:00+00:00'));
+    assert.ok(lines.includes('subject:     Add a flake'));
+    assert.ok(summaryLines(build).some((line) => line.includes(`${'c'.repeat(12)} Add a flake`)));
+  });
+
   void it('says what a build substituted, built and pushed', () => {
     const lines = detailLines(
       succeeded('b2', {
