@@ -150,13 +150,24 @@ export class GitBuildPreparer {
     const credentials = build.secrets === null ? {} : this.#deps.seal.open(build.secrets, build.id);
     const url = validateGitUrl(source.url, this.#deps.policy);
     log(`kiln: cloning ${url.url} at ${sha}`);
-    await this.#deps.git.clone(url, sha, src, {
+    const options = {
       credentials: toGitCredentials(credentials),
       depth: this.#deps.depth,
       submodules: source.submodules ?? false,
       signal,
       onLine: log,
-    });
+    };
+    // A branch clone is one git process; fetching a commit by SHA takes several. The branch is
+    // used when it still points to the submitted commit, and the commit itself otherwise.
+    const branch = build.commit?.branch ?? null;
+    const viaBranch = branch === null ? undefined : await this.#deps.git.clone(url, branch, src, options);
+    if (viaBranch?.commit !== sha) {
+      if (viaBranch) {
+        log(`kiln: ${branch ?? ''} moved on since the build was submitted; fetching ${sha} itself`);
+        await rm(src, { recursive: true, force: true });
+      }
+      await this.#deps.git.clone(url, sha, src, options);
+    }
     const info = await this.#deps.git.commitInfo(src);
     log(`kiln: commit ${info.sha.slice(0, 12)} by ${info.author}: ${info.subject}`);
     return { ...info, branch: build.commit?.branch ?? null };

@@ -5,6 +5,7 @@ export { executeBuild, type ExecutorDeps } from './executor.js';
 export { BuildEvents } from './events.js';
 export { computeStatistics, type StatisticsQuery } from './stats.js';
 export { cleanupBuilds } from './cleanup.js';
+export { rootedByBuild } from './gc-roots.js';
 export { recoverInterruptedBuilds } from './recovery.js';
 export { parseDuration } from './duration.js';
 export { newBuildId, BUILD_ID_PATTERN } from './ids.js';

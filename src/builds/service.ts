@@ -51,8 +51,8 @@ export interface BuildServiceDeps {
         options: { version?: string | undefined; env?: Readonly<Record<string, string>> | undefined },
       ) => Promise<{ expression: string; env: Record<string, string>; template: { version: string } }>)
     | undefined;
-  /** Whether these store paths are all still valid (a cached answer needs its outputs). */
-  pathsValid?: ((paths: readonly string[]) => Promise<boolean>) | undefined;
+  /** Whether the outputs of an earlier build are all still valid (a cached answer needs them). */
+  pathsValid?: ((paths: readonly string[], buildId: string) => Promise<boolean>) | undefined;
 }
 
 /** Submission, queries and cancellation of builds. Execution lives in executor.ts. */
@@ -164,7 +164,11 @@ export class BuildService {
         cacheKey,
       };
       const earlier = await store.builds.findByCacheKey(cacheKey);
-      if (earlier && earlier.outputs.length > 0 && (await this.#deps.pathsValid?.(earlier.outputs))) {
+      if (
+        earlier &&
+        earlier.outputs.length > 0 &&
+        (await this.#deps.pathsValid?.(earlier.outputs, earlier.id))
+      ) {
         records.push(await this.#answerFromEarlier(base, earlier));
         continue;
       }

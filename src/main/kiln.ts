@@ -12,6 +12,7 @@ import {
   computeStatistics,
   executeBuild,
   recoverInterruptedBuilds,
+  rootedByBuild,
   type PushOutputs,
   type StatisticsQuery,
 } from '../builds/index.js';
@@ -219,7 +220,9 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     defaultPushCache: (serviceId) => config.cache.pushByService[serviceId],
     git: gitBuilds,
     renderTemplate: (name, values, options) => templates.render(name, values, options),
-    pathsValid: (paths) => runner.pathsValid(paths),
+    // The earlier build's GC roots prove validity without a Nix call; otherwise Nix decides.
+    pathsValid: async (paths, buildId) =>
+      (await rootedByBuild(join(gcRootsDir, buildId), paths)) || runner.pathsValid(paths),
   });
 
   // Templates: a new template's body gets Nix's parse check before it is stored.
