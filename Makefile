@@ -14,10 +14,11 @@ up: setup
 	./bin/kiln serve --data "$(DATA)" --listen "$(LISTEN)"
 
 test: setup
+	bash scripts/extra-deps.sh test
 	bash scripts/test.sh
 
 bench: setup
-	bash scripts/bench-deps.sh
+	bash scripts/extra-deps.sh bench
 	node dist/bench/run.js $(BENCH)
 
 lint:

@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import type { BuildView } from '../../../src/api/index.js';
-import { startGitHttpServer } from '../../helpers/git-server.js';
+import { sshdUnavailableReason, startGitHttpServer, startGitSshServer } from '../../helpers/git-server.js';
 import { startTestApp, type TestApp } from '../../helpers/kiln-app.js';
 import { nonce, waitFor } from '../../helpers/nix.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -219,4 +219,32 @@ describe('builds from Git', () => {
     const leaks = filesUnder(app.dataDir).filter((file) => readFileSync(file).includes(Buffer.from(token)));
     assert.deepEqual(leaks, [], 'the token appears nowhere under the data directory');
   });
+
+  it(
+    'clones over SSH with --ssh-key-file style credentials; the key is nowhere afterwards',
+    { skip: sshdUnavailableReason() ?? false },
+    async (t) => {
+      const dir = tempDir(t);
+      flakeRepo(join(dir, 'work'));
+      bareClone(join(dir, 'work'), join(dir, 'repo.git'));
+      const sshd = await startGitSshServer(dir);
+      t.after(() => sshd.close());
+      const app = await startTestApp(t, { git: { knownHostsFile: sshd.knownHostsFile } });
+      const res = await submit(app, {
+        source: { kind: 'git', url: sshd.urlFor(join(dir, 'repo.git')), ref: 'main' },
+        credentials: { sshPrivateKey: sshd.clientKey },
+      });
+      assert.equal(res.statusCode, 201, res.body);
+      const build = await finished(app, res.json<{ builds: BuildView[] }>().builds[0]!.id);
+      assert.equal(build.status, 'succeeded', build.error ?? '');
+      assert.equal(build.commit?.branch, 'main');
+      await app.kiln.close();
+      const keyLine = sshd.clientKey.split('\n')[1] ?? '';
+      assert.ok(keyLine.length > 20);
+      const leaks = filesUnder(app.dataDir).filter((file) =>
+        readFileSync(file).includes(Buffer.from(keyLine)),
+      );
+      assert.deepEqual(leaks, [], 'the private key appears nowhere under the data directory');
+    },
+  );
 });

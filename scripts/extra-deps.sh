@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# System packages `make test` and `make bench` need on top of `make setup`, installed with apt only
+# when missing (idempotent):
+#   test:  openssh-server and openssh-client (the Git-over-SSH tests start their own sshd on a
+#          loopback port; a packaged service that may start too is not used)
+#   bench: nginx (the static-file baseline), wrk (the HTTP load generator), curl (NAR downloads)
+set -euo pipefail
+
+case "${1:-}" in
+  test) wanted=(sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client) ;;
+  bench) wanted=(nginx:nginx wrk:wrk curl:curl) ;;
+  *)
+    echo "usage: $0 test|bench" >&2
+    exit 2
+    ;;
+esac
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "extra-deps: must run as root or with sudo available (apt needs it)" >&2
+    exit 1
+  fi
+fi
+
+need_pkgs=()
+for pair in "${wanted[@]}"; do
+  program="${pair%%:*}"
+  package="${pair#*:}"
+  # Daemons live in /usr/sbin, which is not always on a non-root PATH.
+  if ! command -v "$program" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$program" ]; then
+    case " ${need_pkgs[*]:-} " in *" $package "*) ;; *) need_pkgs+=("$package") ;; esac
+  fi
+done
+if [ "${#need_pkgs[@]}" -gt 0 ]; then
+  echo "extra-deps: installing ${need_pkgs[*]} with apt"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    "${need_pkgs[@]}" >/dev/null
+fi
