@@ -30,6 +30,7 @@ import { closureCountIn, fixtureKey, nixCopy, substituteIntoEmptyStore } from '.
 import { median, time } from './proc.js';
 import { higherIsBetter, lowerIsBetter, ms, renderTable, seconds, type Row } from './report.js';
 import { runWrk, writeScript, type WrkResult } from './wrk.js';
+import { envCount } from '../settings.js';
 
 const CACHE = 'bench';
 
@@ -40,15 +41,10 @@ interface Settings {
 }
 
 function settings(): Settings {
-  const num = (name: string, fallback: number): number => {
-    const value = Number(process.env[name] ?? fallback);
-    if (!Number.isFinite(value) || value < 1) throw new Error(`${name} must be a number >= 1`);
-    return Math.floor(value);
-  };
   return {
-    rounds: num('KILN_BENCH_CACHE_ROUNDS', 3),
-    pushRounds: num('KILN_BENCH_PUSH_ROUNDS', 1),
-    wrkSeconds: num('KILN_BENCH_WRK_SECONDS', 10),
+    rounds: envCount('KILN_BENCH_CACHE_ROUNDS', 3),
+    pushRounds: envCount('KILN_BENCH_PUSH_ROUNDS', 1),
+    wrkSeconds: envCount('KILN_BENCH_WRK_SECONDS', 10),
   };
 }
 

@@ -35,6 +35,7 @@ import {
   type BuildTimings,
   type Goal,
 } from './stats.js';
+import { envCount } from '../settings.js';
 
 const CACHED_GOAL: Goal = { op: '<', limit: 50, unit: 'ms' };
 const FRESH_GOAL: Goal = { op: '<=', limit: 1.3, unit: 'x' };
@@ -46,14 +47,9 @@ interface Settings {
 }
 
 function settings(): Settings {
-  const num = (name: string, fallback: number): number => {
-    const value = Number(process.env[name] ?? fallback);
-    if (!Number.isFinite(value) || value < 1) throw new Error(`${name} must be a number >= 1`);
-    return Math.floor(value);
-  };
   return {
-    cachedRounds: num('KILN_BENCH_GIT_CACHED_ROUNDS', 30),
-    freshRounds: num('KILN_BENCH_GIT_ROUNDS', 7),
+    cachedRounds: envCount('KILN_BENCH_GIT_CACHED_ROUNDS', 30),
+    freshRounds: envCount('KILN_BENCH_GIT_ROUNDS', 7),
   };
 }
 

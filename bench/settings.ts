@@ -1,0 +1,6 @@
+/** A whole number >= 1 from the environment (benchmark rounds and durations), or the fallback. */
+export function envCount(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value < 1) throw new Error(`${name} must be a number >= 1`);
+  return Math.floor(value);
+}
