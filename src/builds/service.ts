@@ -149,18 +149,7 @@ export class BuildService {
         submodules: source.submodules ?? false,
       });
       const base = {
-        id: newBuildId(now),
-        source: recordedSource,
-        env: valid.env ?? {},
-        system: requested,
-        groupId,
-        serviceId: valid.serviceId ?? null,
-        labels: valid.labels ?? {},
-        priority: valid.priority ?? 0,
-        timeoutSeconds: valid.timeoutSeconds,
-        maxSilentSeconds: valid.maxSilentSeconds,
-        createdAt: now,
-        pushCache: valid.push ?? null,
+        ...recordFields(valid, newBuildId(now), recordedSource, requested, groupId, now),
         cacheKey,
       };
       const earlier = await store.builds.findByCacheKey(cacheKey);
@@ -267,19 +256,8 @@ export class BuildService {
     for (const p of prepared) {
       records.push(
         await store.builds.insert({
-          id: p.id,
-          source: recordSource,
-          env: valid.env ?? {},
-          system: p.system,
-          groupId,
-          serviceId: valid.serviceId ?? null,
-          labels: valid.labels ?? {},
-          priority: valid.priority ?? 0,
-          timeoutSeconds: valid.timeoutSeconds,
-          maxSilentSeconds: valid.maxSilentSeconds,
+          ...recordFields(valid, p.id, recordSource, p.system, groupId, now),
           drvPaths: p.drvPaths,
-          createdAt: now,
-          pushCache: valid.push ?? null,
         }),
       );
     }
@@ -344,4 +322,29 @@ export class BuildService {
     }
     throw new KilnError('KILN_ERR_CONFLICT', `build ${id} changed state repeatedly; try again`);
   }
+}
+
+/** The fields every new build record takes from its submission. */
+function recordFields(
+  valid: ValidSubmission,
+  id: string,
+  source: BuildSource,
+  system: string | null,
+  groupId: string | null,
+  now: number,
+): Omit<NewBuild, 'drvPaths'> {
+  return {
+    id,
+    source,
+    env: valid.env ?? {},
+    system,
+    groupId,
+    serviceId: valid.serviceId ?? null,
+    labels: valid.labels ?? {},
+    priority: valid.priority ?? 0,
+    timeoutSeconds: valid.timeoutSeconds,
+    maxSilentSeconds: valid.maxSilentSeconds,
+    createdAt: now,
+    pushCache: valid.push ?? null,
+  };
 }
