@@ -51,6 +51,8 @@ export interface BuildServiceDeps {
         options: { version?: string | undefined; env?: Readonly<Record<string, string>> | undefined },
       ) => Promise<{ expression: string; env: Record<string, string>; template: { version: string } }>)
     | undefined;
+  /** Gives a build GC roots for outputs it did not build (a cached answer), so they stay valid. */
+  rootOutputs?: ((buildId: string, outputs: readonly string[]) => Promise<void>) | undefined;
   /** Whether the outputs of an earlier build are all still valid (a cached answer needs them). */
   pathsValid?: ((paths: readonly string[], buildId: string) => Promise<boolean>) | undefined;
 }
@@ -212,6 +214,10 @@ export class BuildService {
       },
       { status: ['pending'] },
     );
+    // After the answer, not before it: the outputs are rooted by the earlier build meanwhile.
+    this.#deps.rootOutputs?.(inserted.id, earlier.outputs).catch((error: unknown) => {
+      console.error(`kiln: GC roots for cached build ${inserted.id} failed:`, error);
+    });
     return done ?? inserted;
   }
 

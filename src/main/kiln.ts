@@ -220,6 +220,14 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     defaultPushCache: (serviceId) => config.cache.pushByService[serviceId],
     git: gitBuilds,
     renderTemplate: (name, values, options) => templates.render(name, values, options),
+    rootOutputs: async (buildId, outputs) => {
+      await runner.realise({
+        drvPaths: [...outputs],
+        gcRootPrefix: join(gcRootsDir, buildId, 'result'),
+        timeoutSeconds: 60,
+        maxSilentSeconds: 0,
+      });
+    },
     // The earlier build's GC roots prove validity without a Nix call; otherwise Nix decides.
     pathsValid: async (paths, buildId) =>
       (await rootedByBuild(join(gcRootsDir, buildId), paths)) || runner.pathsValid(paths),

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import type { BuildView } from '../../../src/api/index.js';
@@ -116,6 +117,11 @@ describe('builds from Git', () => {
       lines: { text: string }[];
     }>();
     assert.match(log.lines.map((l) => l.text).join('\n'), new RegExp(`answered from build ${first.id}`));
+    // The cached build gets GC roots of its own, so its outputs outlive the earlier build's cleanup.
+    const root = join(app.dataDir, 'gcroots', cached.id, 'result');
+    await waitFor(async () => existsSync(root) && (await readlink(root)) === built.outputs[0], {
+      what: 'the cached build to have its own GC root',
+    });
 
     const other = (await submit(app, { source: { ...source, attr: 'hello' } })).json<{
       builds: BuildView[];
