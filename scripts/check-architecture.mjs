@@ -51,6 +51,8 @@ const allowed = {
   git: ['errors', 'process', 'fsutil'],
   // Templates: pure definitions and rendering, stored through persistence.
   templates: ['errors', 'persistence', 'fsutil', 'nar'],
+  // OCI images: tars of store paths, blobs written with fsutil, Nix and compressors through process.
+  oci: ['errors', 'process', 'fsutil', 'nar'],
 };
 // Second doors for fast-starting clients: the CLI must not load the server's dependencies.
 const extraDoors = new Set(['config/client-env.ts']);

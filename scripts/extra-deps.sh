@@ -2,12 +2,15 @@
 # System packages `make test` and `make bench` need on top of `make setup`, installed with apt only
 # when missing (idempotent):
 #   test:  openssh-server and openssh-client (the Git-over-SSH tests start their own sshd on a
-#          loopback port; a packaged service that may start too is not used)
+#          loopback port; a packaged service that may start too is not used), skopeo (the
+#          independent OCI client), docker-registry (the registry the push tests start on a
+#          loopback port) and apache2-utils (htpasswd, for its basic-auth file)
 #   bench: nginx (the static-file baseline), wrk (the HTTP load generator), curl (NAR downloads)
 set -euo pipefail
 
 case "${1:-}" in
-  test) wanted=(sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client) ;;
+  test) wanted=(sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client skopeo:skopeo
+    docker-registry:docker-registry htpasswd:apache2-utils) ;;
   bench) wanted=(nginx:nginx wrk:wrk curl:curl) ;;
   *)
     echo "usage: $0 test|bench" >&2

@@ -1,0 +1,85 @@
+import { KilnError } from '../errors/index.js';
+import { runSupervised } from '../process/index.js';
+import type { ClosureGraph, ClosurePath } from './layers.js';
+
+/** The closure graph of store paths, from `nix path-info --json --recursive`. */
+
+export interface NixClosureOptions {
+  /** Directory of `nix` (default /usr/bin). */
+  binDir?: string;
+  /** HOME for Nix (its caches); default /tmp. */
+  home?: string;
+  signal?: AbortSignal;
+}
+
+const MAX_STDERR_LINES = 20;
+
+/** Asks the local Nix store for the closure of `roots`; the roots become the graph's roots. */
+export async function nixClosureGraph(
+  roots: readonly string[],
+  options: NixClosureOptions = {},
+): Promise<ClosureGraph> {
+  const binDir = options.binDir ?? '/usr/bin';
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const result = await runSupervised({
+    command: `${binDir}/nix`,
+    args: [
+      '--extra-experimental-features',
+      'nix-command',
+      'path-info',
+      '--json',
+      '--recursive',
+      '--',
+      ...roots,
+    ],
+    env: { PATH: `${binDir}:/usr/bin:/bin`, HOME: options.home ?? '/tmp', LANG: 'C.UTF-8' },
+    signal: options.signal,
+    onStdoutLine: (line) => stdout.push(line),
+    onStderrLine: (line) => {
+      if (stderr.length < MAX_STDERR_LINES) stderr.push(line);
+    },
+  });
+  if (result.aborted)
+    throw options.signal?.reason ?? new KilnError('KILN_ERR_NIX', 'nix path-info was aborted');
+  if (result.exitCode !== 0) {
+    throw new KilnError('KILN_ERR_NIX', `nix path-info failed: ${stderr.join('\n') || 'no message'}`, {
+      exitCode: result.exitCode,
+    });
+  }
+  return { paths: parsePathInfo(stdout.join('\n')), roots: [...roots] };
+}
+
+/**
+ * Parses `nix path-info --json` output: an array of `{path, narSize, references}` (Nix 2.8 to
+ * 2.18) or an object keyed by path (newer Nix). Invalid paths (`valid: false`) are errors.
+ */
+export function parsePathInfo(text: string): ClosurePath[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new KilnError('KILN_ERR_NIX', 'nix path-info printed invalid JSON');
+  }
+  const items: [string | undefined, unknown][] = Array.isArray(parsed)
+    ? parsed.map((item) => [undefined, item])
+    : parsed !== null && typeof parsed === 'object'
+      ? Object.entries(parsed)
+      : [];
+  return items.map(([key, item]) => {
+    const info = (item ?? {}) as Record<string, unknown>;
+    const path = key ?? info.path;
+    const { narSize, references } = info;
+    if (
+      typeof path !== 'string' ||
+      typeof narSize !== 'number' ||
+      !Array.isArray(references) ||
+      !references.every((r) => typeof r === 'string')
+    ) {
+      throw new KilnError('KILN_ERR_NIX', `nix path-info: ${String(path)} is not a valid store path`, {
+        path,
+      });
+    }
+    return { path, narSize, references };
+  });
+}
