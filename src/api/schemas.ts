@@ -98,6 +98,13 @@ export const SubmitBuildBody = Type.Object(
         description: "Cache to push the outputs' closure to after a successful build.",
       }),
     ),
+    image: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 512,
+        description: 'REGISTRY/REPO[:TAG]: push an OCI image of the outputs there after the build.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -168,7 +175,19 @@ export const BuildView = Type.Object(
       }),
       Type.Null(),
     ]),
-    image: Type.Union([Type.Object({ ref: Type.String(), digest: Type.String() }), Type.Null()]),
+    image: Type.Union([
+      Type.Object({
+        ref: Type.String(),
+        digest: Type.String(),
+        tags: Type.Array(Type.String()),
+        layers: Type.Array(Type.Object({ digest: Type.String(), size: Type.Integer() })),
+        size: Type.Integer({ description: 'Compressed bytes of the config and layers.' }),
+        bytesUploaded: Type.Integer({ description: 'Blob bytes the registry did not have yet.' }),
+        pushDurationMs: Type.Integer(),
+      }),
+      Type.Null(),
+    ]),
+    imageRef: Type.Union([Type.String(), Type.Null()], { description: 'Where the image is to be pushed.' }),
     pushCache: Type.Union([Type.String(), Type.Null()], { description: 'Cache the outputs are pushed to.' }),
     substituted: Type.Array(Type.String(), { description: 'Store paths taken from a substituter.' }),
     built: Type.Array(Type.String(), { description: 'Derivations Nix built.' }),

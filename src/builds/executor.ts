@@ -1,10 +1,11 @@
 import { join } from 'node:path';
-import type { BuildCommit, BuildProgress, BuildRecord, Store } from '../persistence/index.js';
+import type { BuildCommit, BuildImage, BuildProgress, BuildRecord, Store } from '../persistence/index.js';
 import type { NixEvent } from '../runner/nix/index.js';
 import { SHUTDOWN_REASON } from '../queue/index.js';
 import type { BuildEvents } from './events.js';
 import { LogSink } from './log-sink.js';
 import type { GitBuildPreparer } from './git-source.js';
+import type { ImageSteps } from './image-step.js';
 import type { BuildRunner, PushOutputs, RealiseResult } from './ports.js';
 
 export interface ExecutorDeps {
@@ -21,6 +22,8 @@ export interface ExecutorDeps {
   pushOutputs?: PushOutputs | undefined;
   /** Clones and evaluates Git builds; absent: such builds fail at the clone step. */
   gitBuilds?: Pick<GitBuildPreparer, 'clone' | 'evaluate'> | undefined;
+  /** Builds and pushes images for builds submitted with an image reference. */
+  images?: Pick<ImageSteps, 'build' | 'push'> | undefined;
 }
 
 const PROGRESS_WRITE_MS = 500;
@@ -168,6 +171,13 @@ export async function executeBuild(
     else outcome = pushOutcome.failure;
   }
 
+  let image: BuildImage | null = null;
+  if (outcome.status === 'succeeded' && build.imageRef !== null) {
+    const imageOutcome = await imageSteps(deps, { ...build, commit }, outcome.outputs, signal, sink);
+    if (imageOutcome.ok) image = imageOutcome.image;
+    else outcome = imageOutcome.failure;
+  }
+
   const abortReason = signal.aborted && signal.reason instanceof Error ? signal.reason.message : '';
   const now = clock();
   const clearLease = { leaseOwner: null, leaseExpiresAt: null, runnerPid: null, runnerStartTime: null };
@@ -219,6 +229,7 @@ export async function executeBuild(
       pushed,
       drvPaths,
       commit,
+      image,
       // Credentials are kept only while the build may still need them.
       secrets: null,
       finishedAt: now,
@@ -339,5 +350,65 @@ async function prepareGitBuild(
   } catch (error) {
     await store.steps.finish(build.id, 'eval', 'failed', clock(), String(error));
     return fail('eval', error, commit);
+  }
+}
+
+type ImageOutcome = { ok: true; image: BuildImage } | { ok: false; failure: RealiseResult };
+
+/**
+ * The `image` and `registry` steps. A failure fails the build with the step named; what the
+ * registry held before (the tags of earlier builds) is left as it was.
+ */
+async function imageSteps(
+  deps: ExecutorDeps,
+  build: BuildRecord,
+  outputs: string[],
+  signal: AbortSignal,
+  sink: LogSink,
+): Promise<ImageOutcome> {
+  const { store, clock } = deps;
+  const log = (line: string): void => sink.write('kiln', line);
+  const fail = (step: string, error: unknown): ImageOutcome => {
+    if (signal.aborted) {
+      return {
+        ok: false,
+        failure: { status: 'cancelled', exitCode: null, reason: 'cancelled', message: 'cancelled' },
+      };
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      ok: false,
+      failure: {
+        status: 'failed',
+        exitCode: null,
+        reason: `${step}-failed`,
+        message: `step ${step}: ${message}`,
+      },
+    };
+  };
+  await store.steps.start(build.id, 'image', clock());
+  let prepared;
+  try {
+    if (!deps.images) throw new Error('this server cannot build images');
+    prepared = await deps.images.build(build, outputs, signal, log);
+    await store.steps.finish(build.id, 'image', 'succeeded', clock(), prepared.manifestDigest);
+  } catch (error) {
+    await store.steps.finish(build.id, 'image', 'failed', clock(), String(error));
+    return fail('image', error);
+  }
+  await store.steps.start(build.id, 'registry', clock());
+  try {
+    const image = await deps.images.push(build, prepared, signal, log);
+    await store.steps.finish(
+      build.id,
+      'registry',
+      'succeeded',
+      clock(),
+      `${image.bytesUploaded} bytes uploaded`,
+    );
+    return { ok: true, image };
+  } catch (error) {
+    await store.steps.finish(build.id, 'registry', 'failed', clock(), String(error));
+    return fail('registry', error);
   }
 }

@@ -38,3 +38,11 @@ export {
   type GitPort,
   type CredentialSeal,
 } from './git-source.js';
+export {
+  ImageSteps,
+  checkImageReference,
+  registryHost,
+  timestampTag,
+  type ImageSettings,
+  type PreparedImage,
+} from './image-step.js';

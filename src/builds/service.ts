@@ -51,6 +51,8 @@ export interface BuildServiceDeps {
         options: { version?: string | undefined; env?: Readonly<Record<string, string>> | undefined },
       ) => Promise<{ expression: string; env: Record<string, string>; template: { version: string } }>)
     | undefined;
+  /** Throws unless `reference` names an image this server can push to (checked at submission). */
+  checkImage?: ((reference: string) => void) | undefined;
   /** Gives a build GC roots for outputs it did not build (a cached answer), so they stay valid. */
   rootOutputs?: ((buildId: string, outputs: readonly string[]) => Promise<void>) | undefined;
   /** Whether the outputs of an earlier build are all still valid (a cached answer needs them). */
@@ -81,6 +83,11 @@ export class BuildService {
         ? this.#deps.defaultPushCache?.(submitted.serviceId)
         : undefined;
     const valid = fallback === undefined ? submitted : { ...submitted, push: fallback };
+    if (valid.image !== undefined) {
+      if (!this.#deps.checkImage)
+        throw new KilnError('KILN_ERR_VALIDATION', 'this server cannot push images');
+      this.#deps.checkImage(valid.image);
+    }
     if (valid.push !== undefined) {
       if (!this.#deps.checkPushCache) {
         throw new KilnError('KILN_ERR_VALIDATION', 'this server cannot push build outputs to a cache');
@@ -154,7 +161,8 @@ export class BuildService {
         ...recordFields(valid, newBuildId(now), recordedSource, requested, groupId, now),
         cacheKey,
       };
-      const earlier = await store.builds.findByCacheKey(cacheKey);
+      // A build that is to push an image runs: the image is part of what was asked for.
+      const earlier = valid.image === undefined ? await store.builds.findByCacheKey(cacheKey) : undefined;
       if (
         earlier &&
         earlier.outputs.length > 0 &&
@@ -352,5 +360,6 @@ function recordFields(
     maxSilentSeconds: valid.maxSilentSeconds,
     createdAt: now,
     pushCache: valid.push ?? null,
+    imageRef: valid.image ?? null,
   };
 }

@@ -45,6 +45,8 @@ export interface BuildSubmission {
   priority?: number | undefined;
   /** Cache to push the outputs' closure to after a successful build. */
   push?: string | undefined;
+  /** `REGISTRY/REPO[:TAG]`: push an OCI image of the outputs there after a successful build. */
+  image?: string | undefined;
 }
 
 export interface BuildDetails extends BuildRecord {

@@ -63,6 +63,9 @@ Options:
   --timeout SECONDS    fail the build when it runs longer
   --max-silent SECONDS fail the build when it prints nothing for this long
   --system SYSTEM      build for this system, e.g. x86_64-linux (repeatable: one build each)
+  --image REGISTRY/REPO[:TAG]
+                       push an OCI image of the outputs (tagged also with the build id and a
+                       UTC timestamp); plain HTTP for loopback registries
   --service ID         the service the build belongs to (concurrency group)
   --label KEY=VALUE    label the build (repeatable)
   --priority N         -100..100, higher runs first (write --priority=-5 for negative values)

@@ -123,6 +123,11 @@ export const ConfigSchema = Type.Object(
         url: Type.String({ default: '' }),
         username: Type.String({ default: '' }),
         password: Type.String({ default: '' }),
+        insecure: Type.Array(Type.String(), {
+          default: [],
+          description: 'Registries spoken to over plain HTTP besides loopback ones (host:port).',
+        }),
+        maxLayers: Type.Integer({ minimum: 2, maximum: 125, default: 100 }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -4,6 +4,9 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
   GitBuildPreparer,
+  ImageSteps,
+  checkImageReference,
+  registryHost,
   type GitBuildsDeps,
   type SourceCredentials,
   BuildEvents,
@@ -169,6 +172,19 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     },
   };
   const gitPreparer = new GitBuildPreparer(gitBuilds, runner, config.builds.workspaceDir);
+  // Images go to the registry of seed 002's DOCKER_REGISTRY_* settings (or the one a build names).
+  const imageSettings = {
+    defaultRegistry: registryHost(config.registry.url),
+    credentials:
+      config.registry.username === ''
+        ? undefined
+        : { username: config.registry.username, password: config.registry.password },
+    insecureRegistries: config.registry.insecure,
+    maxLayers: config.registry.maxLayers,
+    nixBinDir: config.nix.binDir,
+    workspaceDir: config.builds.workspaceDir,
+  };
+  const imageSteps = new ImageSteps(imageSettings, clock);
 
   const pool: WorkerPool = createWorkerPool<BuildRecord>({
     concurrency: config.builds.concurrency,
@@ -189,6 +205,7 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
           clock,
           pushOutputs,
           gitBuilds: gitPreparer,
+          images: imageSteps,
         },
         build,
         signal,
@@ -220,6 +237,9 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     defaultPushCache: (serviceId) => config.cache.pushByService[serviceId],
     git: gitBuilds,
     renderTemplate: (name, values, options) => templates.render(name, values, options),
+    checkImage: (reference) => {
+      checkImageReference(reference, imageSettings);
+    },
     rootOutputs: async (buildId, outputs) => {
       await runner.realise({
         drvPaths: [...outputs],

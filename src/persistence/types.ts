@@ -31,6 +31,21 @@ export type BuildSource =
   | { kind: 'git'; url: string; ref?: string | undefined; attr?: string | undefined }
   | { kind: 'template'; name: string; version?: string | undefined; values: Record<string, string> };
 
+/** An image pushed for a build. Digests are `sha256:<hex>`; sizes in bytes (compressed). */
+export interface BuildImage {
+  /** `REGISTRY/REPO:TAG` as asked for. */
+  ref: string;
+  /** The manifest digest the registry holds. */
+  digest: string;
+  /** Every tag pointing at it: the user's, the build id and a UTC timestamp. */
+  tags: string[];
+  layers: { digest: string; size: number }[];
+  size: number;
+  /** Blob bytes actually sent (what the registry lacked). */
+  bytesUploaded: number;
+  pushDurationMs: number;
+}
+
 /** The commit a Git build used. `date` is ISO 8601 (the author date). */
 export interface BuildCommit {
   sha: string;
@@ -105,6 +120,10 @@ export interface BuildRecord {
   cacheKey: string | null;
   /** The build's credentials, sealed by the caller; cleared when the build ends. Never shown. */
   secrets: string | null;
+  /** `REGISTRY/REPO[:TAG]` to push an image of the outputs to, if asked. */
+  imageRef: string | null;
+  /** The image pushed, once it is. */
+  image: BuildImage | null;
 }
 
 export type NewBuild = Pick<
@@ -126,6 +145,7 @@ export type NewBuild = Pick<
   commit?: BuildCommit | null | undefined;
   cacheKey?: string | null | undefined;
   secrets?: string | null | undefined;
+  imageRef?: string | null | undefined;
 };
 
 /** Fields a worker or the service may change after insertion. */
@@ -154,6 +174,7 @@ export type BuildPatch = Partial<
     | 'cached'
     | 'secrets'
     | 'drvPaths'
+    | 'image'
   >
 >;
 

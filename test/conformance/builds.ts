@@ -47,6 +47,8 @@ export function buildRecordTests(storeTest: StoreTest): void {
           cached: false,
           cacheKey: null,
           secrets: null,
+          imageRef: null,
+          image: null,
         };
         const { seq, ...rest } = inserted;
         assert.equal(typeof seq, 'number');
@@ -148,6 +150,11 @@ export function buildRecordTests(storeTest: StoreTest): void {
       assert.equal(await store.builds.findByCacheKey('missing'), undefined);
     });
 
+    storeTest('a build keeps the image reference it pushes to', async ({ store }) => {
+      const inserted = await store.builds.insert(newBuild({ imageRef: '127.0.0.1:5000/app:v1' }));
+      assert.equal((await store.builds.get(inserted.id))?.imageRef, '127.0.0.1:5000/app:v1');
+    });
+
     storeTest('a build keeps the cache it pushes to', async ({ store }) => {
       const inserted = await store.builds.insert(newBuild({ pushCache: 'team' }));
       assert.equal(inserted.pushCache, 'team');
@@ -193,6 +200,15 @@ export function buildRecordTests(storeTest: StoreTest): void {
       cached: true,
       secrets: 'v1:k:x',
       drvPaths: ['/nix/store/z-evaluated-later.drv'],
+      image: {
+        ref: '127.0.0.1:5000/app:latest',
+        digest: `sha256:${'e'.repeat(64)}`,
+        tags: ['latest', 'b1'],
+        layers: [{ digest: `sha256:${'f'.repeat(64)}`, size: 123 }],
+        size: 456,
+        bytesUploaded: 123,
+        pushDurationMs: 78,
+      },
     };
 
     storeTest('a patch sets every patchable field and leaves the others alone', async ({ store }) => {
@@ -221,6 +237,7 @@ export function buildRecordTests(storeTest: StoreTest): void {
         commit: null,
         secrets: null,
         cached: false,
+        image: null,
       };
       const updated = await store.builds.update(inserted.id, cleared);
       assert.deepEqual(updated, { ...inserted, ...fullPatch, ...cleared });

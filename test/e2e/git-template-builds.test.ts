@@ -3,7 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { execFileSync } from 'node:child_process';
 import { startGitHttpServer, type GitHttpServer } from '../helpers/git-server.js';
+import { startRegistry } from '../helpers/registry.js';
 import { bareClone, makeRepo } from '../helpers/git-repos.js';
 import { nonce } from '../helpers/nix.js';
 import { runCli, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
@@ -107,6 +109,38 @@ describe('kiln build --git and --template through the real CLI and server', () =
     const denied = await runCli(['build', '--git', url, '--ref', 'main', '--wait'], env);
     assert.equal(denied.code, 2);
     assert.match(denied.stderr, /KILN_ERR_GIT_AUTH/);
+  });
+
+  it('kiln build --git … --image pushes an image whose digest skopeo agrees with', async (t) => {
+    const registry = await startRegistry(t);
+    const tokenFile = join(dir, 'token-image.txt');
+    writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+    const res = await runCli(
+      [
+        'build',
+        '--git',
+        `${gitServer.url}/private.git`,
+        '--attr',
+        'hello',
+        '--git-token-file',
+        tokenFile,
+        '--image',
+        `${registry.host}/app`,
+        '--wait',
+        '--json',
+      ],
+      env,
+    );
+    assert.equal(res.code, 0, res.stderr);
+    const build = JSON.parse(res.stdout) as { status: string; image: { ref: string; digest: string } };
+    assert.equal(build.status, 'succeeded');
+    const inspected = JSON.parse(
+      execFileSync('skopeo', ['inspect', '--tls-verify=false', `docker://${registry.host}/app:latest`], {
+        encoding: 'utf8',
+      }),
+    ) as { Digest: string; Labels: Record<string, string> };
+    assert.equal(inspected.Digest, build.image.digest);
+    assert.equal(inspected.Labels['org.opencontainers.image.revision'], sha);
   });
 
   it('builds a built-in template with --set, and refuses an unknown parameter', async () => {

@@ -40,6 +40,8 @@ export interface BuildPlan {
   priority: number | undefined;
   /** Cache the server pushes the outputs' closure to after a successful build. */
   push: string | undefined;
+  /** `REGISTRY/REPO[:TAG]` the server pushes an image of the outputs to. */
+  image: string | undefined;
   /** submit: print ids and return; wait: block until terminal; follow: wait and stream the log. */
   mode: 'submit' | 'wait' | 'follow';
   json: boolean;
@@ -61,6 +63,7 @@ export function parseBuildArgs(args: readonly string[]): BuildPlan | { command: 
     label: { type: 'string', short: 'l', multiple: true },
     priority: { type: 'string' },
     push: { type: 'string' },
+    image: { type: 'string' },
     git: { type: 'string' },
     ref: { type: 'string' },
     attr: { type: 'string', short: 'A' },
@@ -190,6 +193,7 @@ export function parseBuildArgs(args: readonly string[]): BuildPlan | { command: 
     priority:
       values.priority === undefined ? undefined : parseInteger('--priority', values.priority, -100, 100),
     push: nonEmpty('--push', values.push),
+    image: nonEmpty('--image', values.image),
     mode: values.follow ? 'follow' : values.wait ? 'wait' : 'submit',
     json: values.json ?? false,
   };

@@ -59,6 +59,7 @@ export function submitBody(plan: BuildPlan, cwd: string): SubmitBuildBody {
   if (Object.keys(plan.labels).length > 0) body.labels = plan.labels;
   if (plan.priority !== undefined) body.priority = plan.priority;
   if (plan.push !== undefined) body.push = plan.push;
+  if (plan.image !== undefined) body.image = plan.image;
   return body;
 }
 

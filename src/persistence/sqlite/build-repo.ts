@@ -42,10 +42,10 @@ export class SqliteBuildRepo implements BuildRepo {
     this.insertStatement = db.prepare<[Params], BuildRow>(`
       INSERT INTO builds (id, status, source, env, system, group_id, service_id, labels, priority,
         timeout_seconds, max_silent_seconds, drv_paths, outputs, progress, created_at, push_cache,
-        commit_info, cache_key, secrets)
+        commit_info, cache_key, secrets, image_ref)
       VALUES (@id, @status, @source, @env, @system, @group_id, @service_id, @labels, @priority,
         @timeout_seconds, @max_silent_seconds, @drv_paths, @outputs, @progress, @created_at, @push_cache,
-        @commit_info, @cache_key, @secrets)
+        @commit_info, @cache_key, @secrets, @image_ref)
       RETURNING *`);
     this.getStatement = db.prepare<[string], BuildRow>('SELECT * FROM builds WHERE id = ?');
     this.nextPendingStatement = db

@@ -1,5 +1,6 @@
 import type {
   BuildCommit,
+  BuildImage,
   BuildPatch,
   BuildProgress,
   BuildRecord,
@@ -50,6 +51,8 @@ export interface BuildRow {
   cached: number;
   cache_key: string | null;
   secrets: string | null;
+  image_ref: string | null;
+  image: string | null;
 }
 
 export const INITIAL_PROGRESS: Readonly<BuildProgress> = {
@@ -101,6 +104,8 @@ export function rowToBuild(row: BuildRow): BuildRecord {
     cached: row.cached === 1,
     cacheKey: row.cache_key,
     secrets: row.secrets,
+    imageRef: row.image_ref,
+    image: row.image === null ? null : (JSON.parse(row.image) as BuildImage),
   };
 }
 
@@ -126,6 +131,7 @@ export function newBuildParams(build: NewBuild): Record<string, SqlValue> {
     commit_info: build.commit ? JSON.stringify(build.commit) : null,
     cache_key: build.cacheKey ?? null,
     secrets: build.secrets ?? null,
+    image_ref: build.imageRef ?? null,
   };
 }
 
@@ -164,6 +170,7 @@ export const PATCH_COLUMNS: Readonly<Record<PatchField, PatchColumn>> = {
   cached: { column: 'cached', json: false },
   secrets: { column: 'secrets', json: false },
   drvPaths: { column: 'drv_paths', json: true },
+  image: { column: 'image', json: true },
 };
 
 export interface PatchAssignment {

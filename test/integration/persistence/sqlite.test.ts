@@ -64,6 +64,7 @@ void describe('sqlite store specifics', () => {
           { version: 4, name: '004_build_cache.sql' },
           { version: 5, name: '005_git_builds.sql' },
           { version: 6, name: '006_templates.sql' },
+          { version: 7, name: '007_build_images.sql' },
         ]);
       } finally {
         db.close();

@@ -138,6 +138,7 @@ void describe('kiln build', () => {
       labels: { team: 'core' },
       priority: -5,
       push: undefined,
+      image: undefined,
       mode: 'wait',
       json: true,
     });

@@ -109,6 +109,7 @@ export function buildView(overrides: Partial<BuildView> = {}): BuildView {
     cached: false,
     commit: null,
     image: null,
+    imageRef: null,
     pushCache: null,
     substituted: [],
     built: [],

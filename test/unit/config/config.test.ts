@@ -33,7 +33,7 @@ describe('configuration', () => {
     assert.equal(config.builds.workspaceDir, '/tmp/skypanel-builds');
     assert.deepEqual(
       { ...config.registry },
-      { url: 'localhost:5000', username: 'admin', password: 'secret' },
+      { url: 'localhost:5000', username: 'admin', password: 'secret', insecure: [], maxLayers: 100 },
     );
     assert.equal(config.upstreamCache.url, 'https://cache.example.com');
     assert.equal(config.upstreamCache.localCacheDir, '/var/cache/nix');
