@@ -306,26 +306,11 @@ async function prepareGitBuild(
   sink: LogSink,
 ): Promise<PrepareOutcome> {
   const { store, clock } = deps;
-  const fail = (step: string, error: unknown, commit?: BuildCommit): PrepareOutcome => {
-    if (signal.aborted) {
-      return {
-        ok: false,
-        failure: { status: 'cancelled', exitCode: null, reason: 'cancelled', message: 'cancelled' },
-        commit,
-      };
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    return {
-      ok: false,
-      failure: {
-        status: 'failed',
-        exitCode: null,
-        reason: `${step}-failed`,
-        message: `step ${step}: ${message}`,
-      },
-      commit,
-    };
-  };
+  const fail = (step: string, error: unknown, commit?: BuildCommit): PrepareOutcome => ({
+    ok: false,
+    failure: stepFailure(step, error, signal),
+    commit,
+  });
   const log = (line: string): void => sink.write('kiln', line);
 
   await store.steps.start(build.id, 'clone', clock());
@@ -368,24 +353,10 @@ async function imageSteps(
 ): Promise<ImageOutcome> {
   const { store, clock } = deps;
   const log = (line: string): void => sink.write('kiln', line);
-  const fail = (step: string, error: unknown): ImageOutcome => {
-    if (signal.aborted) {
-      return {
-        ok: false,
-        failure: { status: 'cancelled', exitCode: null, reason: 'cancelled', message: 'cancelled' },
-      };
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    return {
-      ok: false,
-      failure: {
-        status: 'failed',
-        exitCode: null,
-        reason: `${step}-failed`,
-        message: `step ${step}: ${message}`,
-      },
-    };
-  };
+  const fail = (step: string, error: unknown): ImageOutcome => ({
+    ok: false,
+    failure: stepFailure(step, error, signal),
+  });
   await store.steps.start(build.id, 'image', clock());
   let prepared;
   try {
@@ -411,4 +382,12 @@ async function imageSteps(
     await store.steps.finish(build.id, 'registry', 'failed', clock(), String(error));
     return fail('registry', error);
   }
+}
+
+/** How a failed step ends the build: cancelled when the build was stopped, else failed naming the step. */
+function stepFailure(step: string, error: unknown, signal: AbortSignal): RealiseResult {
+  if (signal.aborted)
+    return { status: 'cancelled', exitCode: null, reason: 'cancelled', message: 'cancelled' };
+  const message = error instanceof Error ? error.message : String(error);
+  return { status: 'failed', exitCode: null, reason: `${step}-failed`, message: `step ${step}: ${message}` };
 }
