@@ -51,8 +51,9 @@ const allowed = {
   git: ['errors', 'process', 'fsutil'],
   // Templates: pure definitions and rendering, stored through persistence.
   templates: ['errors', 'persistence', 'fsutil', 'nar'],
-  // OCI images: tars of store paths, blobs written with fsutil, Nix and compressors through process.
-  oci: ['errors', 'process', 'fsutil', 'nar'],
+  // OCI images: tars of store paths, blobs written with fsutil, closures from Nix (runner/nix),
+  // compressors through process.
+  oci: ['errors', 'process', 'fsutil', 'nar', 'runner/nix'],
 };
 // Second doors for fast-starting clients: the CLI must not load the server's dependencies.
 const extraDoors = new Set(['config/client-env.ts']);

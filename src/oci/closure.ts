@@ -1,5 +1,5 @@
 import { KilnError } from '../errors/index.js';
-import { runSupervised } from '../process/index.js';
+import { queryPathInfoJson } from '../runner/nix/index.js';
 import type { ClosureGraph, ClosurePath } from './layers.js';
 
 /** The closure graph of store paths, from `nix path-info --json --recursive`. */
@@ -12,42 +12,13 @@ export interface NixClosureOptions {
   signal?: AbortSignal;
 }
 
-const MAX_STDERR_LINES = 20;
-
 /** Asks the local Nix store for the closure of `roots`; the roots become the graph's roots. */
 export async function nixClosureGraph(
   roots: readonly string[],
   options: NixClosureOptions = {},
 ): Promise<ClosureGraph> {
-  const binDir = options.binDir ?? '/usr/bin';
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const result = await runSupervised({
-    command: `${binDir}/nix`,
-    args: [
-      '--extra-experimental-features',
-      'nix-command',
-      'path-info',
-      '--json',
-      '--recursive',
-      '--',
-      ...roots,
-    ],
-    env: { PATH: `${binDir}:/usr/bin:/bin`, HOME: options.home ?? '/tmp', LANG: 'C.UTF-8' },
-    signal: options.signal,
-    onStdoutLine: (line) => stdout.push(line),
-    onStderrLine: (line) => {
-      if (stderr.length < MAX_STDERR_LINES) stderr.push(line);
-    },
-  });
-  if (result.aborted)
-    throw options.signal?.reason ?? new KilnError('KILN_ERR_NIX', 'nix path-info was aborted');
-  if (result.exitCode !== 0) {
-    throw new KilnError('KILN_ERR_NIX', `nix path-info failed: ${stderr.join('\n') || 'no message'}`, {
-      exitCode: result.exitCode,
-    });
-  }
-  return { paths: parsePathInfo(stdout.join('\n')), roots: [...roots] };
+  const json = await queryPathInfoJson(roots, options);
+  return { paths: parsePathInfo(json), roots: [...roots] };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { KilnError } from '../../errors/index.js';
-import { runSupervised } from '../../process/index.js';
+import { queryPathInfoJson } from '../../runner/nix/index.js';
 import { pipeThroughProgram } from '../formats/filter-process.js';
 import { parsePathInfoJson } from './plan.js';
 import type { PushSource } from './types.js';
@@ -11,45 +11,12 @@ export interface NixSourceOptions {
   home?: string | undefined;
 }
 
-const MAX_STDERR_LINES = 20;
-
 /** Reads closures and NARs from the local Nix store with `nix path-info` and `nix-store --dump`. */
 export function nixPushSource(options: NixSourceOptions = {}): PushSource {
   const binDir = options.binDir ?? '/usr/bin';
-  const env: Record<string, string> = {
-    PATH: `${binDir}:/usr/bin:/bin`,
-    HOME: options.home ?? '/tmp',
-    LANG: 'C.UTF-8',
-  };
   return {
     async closure(paths, signal) {
-      const stdout: string[] = [];
-      const stderr: string[] = [];
-      const result = await runSupervised({
-        command: `${binDir}/nix`,
-        args: [
-          '--extra-experimental-features',
-          'nix-command',
-          'path-info',
-          '--json',
-          '--recursive',
-          '--',
-          ...paths,
-        ],
-        env,
-        signal,
-        onStdoutLine: (line) => stdout.push(line),
-        onStderrLine: (line) => {
-          if (stderr.length < MAX_STDERR_LINES) stderr.push(line);
-        },
-      });
-      if (result.aborted) throw signal.reason;
-      if (result.exitCode !== 0) {
-        throw new KilnError('KILN_ERR_NIX', `nix path-info failed: ${stderr.join('\n') || 'no message'}`, {
-          exitCode: result.exitCode,
-        });
-      }
-      return parsePathInfoJson(stdout.join('\n'));
+      return parsePathInfoJson(await queryPathInfoJson(paths, { binDir, home: options.home, signal }));
     },
     dump(path, signal) {
       return pipeThroughProgram(

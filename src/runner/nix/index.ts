@@ -51,3 +51,4 @@ export {
   type WrapperArgs,
 } from './wrapper.js';
 export { sumClosureNarSize, closureSizesFromPathInfo } from './path-info.js';
+export { queryPathInfoJson, type PathInfoQueryOptions } from './path-info-query.js';
