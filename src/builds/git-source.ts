@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { access, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KilnError } from '../errors/index.js';
+import { pathExists } from '../fsutil/index.js';
 import {
   validateGitUrl,
   type CommitInfo,
@@ -118,15 +119,6 @@ export async function resolveGitSource(
   return { url, remote };
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The worker's side: clone at the recorded commit, then evaluate to derivations. */
 export class GitBuildPreparer {
   readonly #deps: GitBuildsDeps;
@@ -183,7 +175,7 @@ export class GitBuildPreparer {
     const dir = join(this.#workspaceDir, build.id);
     const src = join(dir, 'src');
     const system = build.system ?? hostSystem();
-    if (await exists(join(src, 'flake.nix'))) {
+    if (await pathExists(join(src, 'flake.nix'))) {
       // The flake is read through Nix's git fetcher at the exact commit (tracked files only). The
       // reference is our own path and a hex SHA, passed as JSON rather than spliced into Nix code.
       const evalDir = join(dir, 'flake-eval');
@@ -205,7 +197,7 @@ export class GitBuildPreparer {
         onLine,
       });
     }
-    if (!(await exists(join(src, 'default.nix')))) {
+    if (!(await pathExists(join(src, 'default.nix')))) {
       throw new KilnError(
         'KILN_ERR_EXPR_EVAL',
         'the repository has neither a flake.nix nor a default.nix at its root: nothing to build',

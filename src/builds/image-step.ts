@@ -1,5 +1,6 @@
-import { access, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathExists } from '../fsutil/index.js';
 import {
   buildImage,
   nixClosureGraph,
@@ -47,15 +48,6 @@ export function timestampTag(ms: number): string {
     .replace(/\.\d+Z$/, 'Z');
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** An image built into the build's workspace, waiting to be pushed. */
 export interface PreparedImage {
   reference: ImageReference;
@@ -92,7 +84,7 @@ export class ImageSteps {
     await rm(dir, { recursive: true, force: true });
     const closure = await nixClosureGraph(outputs, { binDir: settings.nixBinDir, signal });
     const first = outputs[0];
-    const bin = first !== undefined && (await exists(join(first, 'bin'))) ? `${first}/bin` : undefined;
+    const bin = first !== undefined && (await pathExists(join(first, 'bin'))) ? `${first}/bin` : undefined;
     const labels: Record<string, string> = { 'dev.kiln.build-id': build.id };
     if (build.commit?.sha) labels['org.opencontainers.image.revision'] = build.commit.sha;
     if (build.source.kind === 'git') labels['org.opencontainers.image.source'] = build.source.url;
