@@ -53,7 +53,7 @@ describe('kiln push to a real kiln serve, substituted by the real Nix', () => {
     const pull = (await cli(['token', 'create', '--cache', 'team', '--perm', 'pull'], admin)).trim();
     pushEnv = { KILN_SERVER: server.url, KILN_TOKEN: push };
     pullEnv = { KILN_SERVER: server.url, KILN_TOKEN: pull };
-    chain = buildChain(dir, 4);
+    chain = buildChain(4);
     symlinkSync(chain[0]!, join(dir, 'result'));
   });
   after(async () => {
@@ -102,7 +102,7 @@ describe('kiln push to a real kiln serve, substituted by the real Nix', () => {
   });
 
   it('exits 2 with the server message when the token may only pull', async (t) => {
-    const fresh = buildChain(mkdtempSync(join(dir, 'f-')), 2);
+    const fresh = buildChain(2);
     t.diagnostic(fresh[0]!);
     const res = await runCli(['push', 'team', fresh[0]!], pullEnv);
     assert.equal(res.code, 2, res.stderr);

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { encodeNix32 } from '../../src/nar/index.js';
 import { runCli, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
-import { buildChain, nixCopyTo, run, substitute, writeNetrc } from '../helpers/warehouse.js';
+import { chainBottomUp, nixCopyTo, run, substitute, writeNetrc } from '../helpers/warehouse.js';
 
 interface RawResponse {
   status: number;
@@ -96,7 +96,7 @@ describe('the warehouse with real nix clients', () => {
   });
 
   it('takes a closure from nix copy --to with a netrc push token; an empty store substitutes all of it', async () => {
-    const chain = await buildChain(4);
+    const chain = chainBottomUp(4);
     const top = chain.at(-1)!;
     const copied = await nixCopyTo(cacheUrl, [top], netrc);
     assert.equal(copied.code, 0, copied.stderr);
@@ -141,7 +141,7 @@ describe('the warehouse with real nix clients', () => {
   });
 
   it('is refused by nix with a wrong key, and when a stored narinfo was tampered with', async () => {
-    const [path] = await buildChain(1);
+    const [path] = chainBottomUp(1);
     assert.equal((await nixCopyTo(cacheUrl, [path!], netrc)).code, 0);
     const wrongKey = 'main-1:' + Buffer.alloc(32, 7).toString('base64');
     const refused = await substitute(join(dir, 'customer-wrong-key'), path!, cacheUrl, wrongKey);
@@ -197,7 +197,7 @@ describe('the warehouse with real nix clients', () => {
   });
 
   it('substitutes from a private cache with a netrc pull token, and not without it', async () => {
-    const [path] = await buildChain(2);
+    const [path] = chainBottomUp(2);
     const secretPush = (await cli(server, ['token', 'create', '--cache', 'secret', '--perm', 'push'])).trim();
     const secretPull = (await cli(server, ['token', 'create', '--cache', 'secret', '--perm', 'pull'])).trim();
     const url = `${server.url}/cache/secret`;
@@ -230,7 +230,7 @@ describe('the warehouse with real nix clients', () => {
   });
 
   it('rejects a narinfo whose NarHash does not match its NAR, and a NAR whose name does not match its bytes', async () => {
-    const [path] = await buildChain(1);
+    const [path] = chainBottomUp(1);
     const nar = await dumpNar(path!);
     const fileHash = encodeNix32(createHash('sha256').update(nar).digest());
     const headers = { ...bearer(pushToken), 'content-type': 'application/x-nix-nar' };
@@ -270,7 +270,7 @@ describe('the warehouse with real nix clients', () => {
   });
 
   it('stores a NAR once whatever compression it comes in, and serves byte ranges', async () => {
-    const [path] = await buildChain(1);
+    const [path] = chainBottomUp(1);
     assert.equal((await nixCopyTo(`${cacheUrl}?compression=zstd`, [path!], netrc)).code, 0);
     await cli(server, ['cache', 'create', 'second']);
     const secondPush = (await cli(server, ['token', 'create', '--cache', 'second', '--perm', 'push'])).trim();
@@ -357,7 +357,7 @@ describe('the warehouse with real nix clients', () => {
   });
 
   it('rotates keys: the new key signs alongside the old one during the overlap, then alone', async () => {
-    const [path] = await buildChain(1);
+    const [path] = chainBottomUp(1);
     await cli(server, ['cache', 'create', 'rotating']);
     const push = (await cli(server, ['token', 'create', '--cache', 'rotating', '--perm', 'push'])).trim();
     const url = `${server.url}/cache/rotating`;
@@ -385,7 +385,7 @@ describe('the warehouse with real nix clients', () => {
   it('counts hits, misses, bytes served and uploads on cache info and in /metrics', async () => {
     type Info = { counters: Record<string, number>; usage: Record<string, number> };
     const info = async () => JSON.parse(await cli(server, ['cache', 'info', 'main', '--json'])) as Info;
-    const [path] = await buildChain(1);
+    const [path] = chainBottomUp(1);
     const before = await info();
     assert.equal((await nixCopyTo(cacheUrl, [path!], netrc)).code, 0);
     const narinfo = (await raw(server.url, 'GET', `/cache/main/${hashOf(path!)}.narinfo`)).body.toString();
@@ -410,8 +410,8 @@ describe('the warehouse with real nix clients', () => {
     await cli(server, ['cache', 'create', 'gc', '--retention', '7']);
     const push = (await cli(server, ['token', 'create', '--cache', 'gc', '--perm', 'push'])).trim();
     const url = () => `${server.url}/cache/gc`;
-    const pinned = await buildChain(3);
-    const loose = await buildChain(2);
+    const pinned = chainBottomUp(3);
+    const loose = chainBottomUp(2);
     assert.equal((await nixCopyTo(url(), [pinned.at(-1)!, loose.at(-1)!], writeNetrc(dir, push))).code, 0);
     await cli(server, ['cache', 'pin', 'gc', pinned.at(-1)!]);
 
@@ -466,7 +466,7 @@ describe('the warehouse with real nix clients', () => {
   });
 
   it('warms a cache and writes a worker nix.conf from the server machine', async () => {
-    const chain = await buildChain(2);
+    const chain = chainBottomUp(2);
     const data = join(dir, 'data');
     const warm = await runCli(['cache', 'warm', 'main', chain.at(-1)!, '--data', data]);
     assert.equal(warm.code, 0, warm.stderr);
@@ -524,7 +524,7 @@ describe('the warehouse with real nix clients', () => {
     assert.equal(head.status, 404);
     assert.equal(existsSync(join(dir, 'data', 'warehouse', ...name.split('/'))), false);
     // The cache still works after the crash.
-    const [path] = await buildChain(1);
+    const [path] = chainBottomUp(1);
     assert.equal((await nixCopyTo(cacheUrl, [path!], netrc)).code, 0);
     assert.equal((await substitute(join(dir, 'customer-after-crash'), path!, cacheUrl, publicKey)).code, 0);
   });

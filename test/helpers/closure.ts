@@ -1,13 +1,27 @@
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { nonce } from './nix.js';
+
+/** `mk NAME SCRIPT`: a busybox derivation, for the `let` blocks of test closures. */
+export const MK_DERIVATION = `mk = name: script: derivation {
+    inherit name;
+    system = "x86_64-linux";
+    builder = "/bin/sh";
+    PATH = "/usr/bin:/bin";
+    args = [ "-c" script ];
+  };`;
+
+/** `nix-build --no-out-link -E EXPR`: the output paths, one per line of Nix's answer. */
+export function nixBuildExpr(expr: string, env?: NodeJS.ProcessEnv): string[] {
+  return execFileSync('nix-build', ['--no-out-link', '-E', expr], { encoding: 'utf8', ...(env && { env }) })
+    .trim()
+    .split('\n');
+}
 
 /**
  * Builds a chain of `length` store paths with the real Nix, each referencing the next (the last
  * is a leaf), and returns them top first: [top, …, leaf]. Every call builds fresh paths.
  */
-export function buildChain(dir: string, length = 3, tag = nonce()): string[] {
+export function buildChain(length = 3, tag = nonce()): string[] {
   const names = Array.from({ length }, (_, i) => `chain-${tag}-${i}`);
   const lets = names
     .map((name, i) => {
@@ -16,22 +30,7 @@ export function buildChain(dir: string, length = 3, tag = nonce()): string[] {
     })
     .reverse()
     .join('\n');
-  const file = join(dir, `chain-${tag}.nix`);
-  writeFileSync(
-    file,
-    `let
-  mk = name: script: derivation {
-    inherit name;
-    system = "x86_64-linux";
-    builder = "/bin/sh";
-    PATH = "/usr/bin:/bin";
-    args = [ "-c" script ];
-  };
-${lets}
-in p0
-`,
-  );
-  const top = execFileSync('nix-build', ['--no-out-link', file], { encoding: 'utf8' }).trim();
+  const [top = ''] = nixBuildExpr(`let\n  ${MK_DERIVATION}\n${lets}\nin p0\n`);
   const closure = execFileSync('nix-store', ['--query', '--requisites', top], { encoding: 'utf8' })
     .trim()
     .split('\n');

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildChain } from './closure.js';
 import { nonce } from './nix.js';
 
 export interface CommandResult {
@@ -36,22 +37,11 @@ export function run(
 }
 
 /**
- * Builds a chain of `length` derivations, each referring to the one before, and returns their
- * output paths from the bottom of the chain to the top (the top's closure is all of them).
+ * A fresh chain of `length` store paths (each referring to the one before), bottom of the chain
+ * first: the last one's closure is all of them.
  */
-export async function buildChain(length: number, tag = nonce()): Promise<string[]> {
-  const parts: string[] = [];
-  for (let i = 0; i < length; i++) {
-    const dep = i === 0 ? '' : ` \${p${i - 1}}`;
-    parts.push(
-      `p${i} = derivation { name = "chain-${i}"; system = "x86_64-linux"; builder = "/bin/sh"; PATH = "/usr/bin:/bin"; args = [ "-c" "echo ${tag} ${i}${dep} > $out" ]; };`,
-    );
-  }
-  const names = Array.from({ length }, (_, i) => `p${i}`).join(' ');
-  const expr = `let ${parts.join('\n')} in [ ${names} ]`;
-  const result = await run('nix-build', ['--no-out-link', '-E', expr]);
-  if (result.code !== 0) throw new Error(`nix-build failed: ${result.stderr}`);
-  return result.stdout.trim().split('\n');
+export function chainBottomUp(length: number): string[] {
+  return buildChain(length).reverse();
 }
 
 /** A netrc file sending `token` as the password to 127.0.0.1. */

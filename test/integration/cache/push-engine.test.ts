@@ -122,8 +122,8 @@ describe('pushClosure against a recording server', () => {
     rec.server.close();
   });
 
-  it('uploads every NAR under the hash of its bytes, and narinfos references first', async (t) => {
-    chain = buildChain(tempDir(t), 3);
+  it('uploads every NAR under the hash of its bytes, and narinfos references first', async () => {
+    chain = buildChain(3);
     const events: PushProgress[] = [];
     const summary = await pushClosure({
       cache: 'c1',
@@ -172,8 +172,8 @@ describe('pushClosure against a recording server', () => {
     assert.deepEqual(rec.log.slice(before), ['POST /api/v1/caches/c1/missing-paths']);
   });
 
-  it('pushes only what is missing, trusting the server about the rest', async (t) => {
-    const fresh = buildChain(tempDir(t), 3);
+  it('pushes only what is missing, trusting the server about the rest', async () => {
+    const fresh = buildChain(3);
     rec.present.add(hashOf(fresh[1]!)).add(hashOf(fresh[2]!));
     const summary = await pushClosure({
       cache: 'c1',
@@ -185,8 +185,8 @@ describe('pushClosure against a recording server', () => {
     assert.deepEqual(summary.pushedPaths, [fresh[0]]);
   });
 
-  it('retries 5xx answers, then succeeds', async (t) => {
-    const fresh = buildChain(tempDir(t), 3);
+  it('retries 5xx answers, then succeeds', async () => {
+    const fresh = buildChain(3);
     rec.failNext.push({ match: /^PUT \/cache\/c1\/nar\//, status: 503, body: 'busy' });
     rec.failNext.push({ match: /^PUT \/cache\/c1\/[0-9a-z]{32}\.narinfo/, status: 502, body: 'bad gateway' });
     const events: PushProgress[] = [];
@@ -204,8 +204,8 @@ describe('pushClosure against a recording server', () => {
     assert.match(JSON.stringify(retries), /503 busy/);
   });
 
-  it('gives up after three attempts with the last error', async (t) => {
-    const fresh = buildChain(tempDir(t), 1);
+  it('gives up after three attempts with the last error', async () => {
+    const fresh = buildChain(1);
     for (let i = 0; i < 3; i++)
       rec.failNext.push({ match: /^PUT \/cache\/c1\/nar\//, status: 500, body: 'disk full' });
     await assert.rejects(
@@ -223,8 +223,8 @@ describe('pushClosure against a recording server', () => {
     );
   });
 
-  it("stops at a 4xx with the server's message", async (t) => {
-    const fresh = buildChain(tempDir(t), 3);
+  it("stops at a 4xx with the server's message", async () => {
+    const fresh = buildChain(3);
     await assert.rejects(
       pushClosure({
         cache: 'c1',
@@ -249,7 +249,7 @@ describe('pushClosure against a recording server', () => {
   });
 
   it('spills NARs above the memory limit to a temp file and removes it', async (t) => {
-    const fresh = buildChain(tempDir(t), 3);
+    const fresh = buildChain(3);
     const spillDir = tempDir(t);
     const summary = await pushClosure({
       cache: 'c1',

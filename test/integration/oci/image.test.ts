@@ -1,34 +1,28 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildImage, nixClosureGraph, type BuildImageOptions } from '../../../src/oci/index.js';
+import { MK_DERIVATION, nixBuildExpr } from '../../helpers/closure.js';
 import { nonce } from '../../helpers/nix.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const ENV = { PATH: '/usr/bin:/bin', HOME: '/tmp', TZ: 'UTC', LC_ALL: 'C' };
 
 /** Three store paths: app (an executable and a symlink) → lib → data. */
-function buildClosure(dir: string): string {
+function buildClosure(): string {
   const tag = nonce();
-  const file = join(dir, 'closure.nix');
-  writeFileSync(
-    file,
+  const [app = ''] = nixBuildExpr(
     `let
-  mk = name: script: derivation {
-    inherit name;
-    system = "x86_64-linux";
-    builder = "/bin/sh";
-    PATH = "/usr/bin:/bin";
-    args = [ "-c" script ];
-  };
+  ${MK_DERIVATION}
   data = mk "data-${tag}" "mkdir -p $out/share/${'d'.repeat(120)}; echo data > $out/share/${'d'.repeat(120)}/file";
   lib = mk "lib-${tag}" "mkdir -p $out/lib; echo \${data} > $out/lib/ref";
 in mk "app-${tag}" "mkdir -p $out/bin; printf '#!/bin/sh\\\\necho hi\\\\n' > $out/bin/app; chmod +x $out/bin/app; ln -s app $out/bin/link; echo \${lib} > $out/ref"
 `,
+    ENV,
   );
-  return execFileSync('nix-build', ['--no-out-link', file], { encoding: 'utf8', env: ENV }).trim();
+  return app;
 }
 
 type Node =
@@ -52,7 +46,7 @@ function snapshot(root: string, rel = ''): Map<string, Node> {
 describe('buildImage (real Nix closure, real skopeo and tar)', () => {
   it('builds a reproducible OCI layout that skopeo reads and copies and whose layers unpack to the closure', async (t) => {
     const dir = tempDir(t);
-    const app = buildClosure(dir);
+    const app = buildClosure();
     const closure = await nixClosureGraph([app]);
     assert.equal(closure.paths.length, 3);
     const options = (outDir: string): BuildImageOptions => ({
@@ -141,7 +135,7 @@ describe('buildImage (real Nix closure, real skopeo and tar)', () => {
 
   it('groups paths into fewer layers under a small budget, and every path is still in the image', async (t) => {
     const dir = tempDir(t);
-    const app = buildClosure(dir);
+    const app = buildClosure();
     const closure = await nixClosureGraph([app]);
     const image = await buildImage({
       closure,
