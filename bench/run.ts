@@ -17,19 +17,9 @@ import { randomBytes } from 'node:crypto';
 import { kilnBin, startServerProcess } from '../test/helpers/server-process.js';
 import { runCacheBench } from './cache/index.js';
 import { runGitBench } from './git/index.js';
+import { NIX_BUILD_OPTS } from './settings.js';
 
 const run = promisify(execFile);
-const NIX_OPTS = [
-  '--option',
-  'substituters',
-  '',
-  '--option',
-  'build-users-group',
-  '',
-  '--option',
-  'sandbox-paths',
-  '/bin/sh=/bin/busybox',
-];
 const BATCH = Number(process.env['KILN_BENCH_BATCH'] ?? 200);
 const ROUNDS = Number(process.env['KILN_BENCH_ROUNDS'] ?? 10);
 
@@ -57,12 +47,12 @@ async function main(): Promise<void> {
     const expr = drv('bench-built', randomBytes(8).toString('hex'));
     const file = join(work, 'built.nix');
     writeFileSync(file, expr);
-    await run('nix-build', [...NIX_OPTS, '--no-out-link', file]);
+    await run('nix-build', [...NIX_BUILD_OPTS, '--no-out-link', file]);
     await run(process.execPath, [kilnBin, 'build', '--expr', expr, '--wait', '--json'], { env });
     const bare: number[] = [];
     const kiln: number[] = [];
     for (let i = 0; i < ROUNDS; i++) {
-      bare.push(await time(() => run('nix-build', [...NIX_OPTS, '--no-out-link', file])));
+      bare.push(await time(() => run('nix-build', [...NIX_BUILD_OPTS, '--no-out-link', file])));
       kiln.push(
         await time(() =>
           run(process.execPath, [kilnBin, 'build', '--expr', expr, '--wait', '--json'], { env }),
@@ -111,7 +101,7 @@ async function main(): Promise<void> {
     );
     const cores = availableParallelism();
     const nixBatchMs = await time(() =>
-      run('nix-build', [...NIX_OPTS, '--no-out-link', '--max-jobs', String(cores), batchFile], {
+      run('nix-build', [...NIX_BUILD_OPTS, '--no-out-link', '--max-jobs', String(cores), batchFile], {
         maxBuffer: 1 << 24,
       }),
     );

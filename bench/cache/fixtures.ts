@@ -12,23 +12,11 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { run } from './proc.js';
+import { NIX_BUILD_OPTS } from '../settings.js';
 
 export const NARINFO_SET_SIZE = 1000;
 export const CLOSURE_SIZE = 300;
 export const BIG_NAR_BYTES = 100 * 1024 * 1024;
-
-/** Options every benchmark nix-build uses: no substituters, busybox as the sandbox's /bin/sh. */
-export const NIX_BUILD_OPTS = [
-  '--option',
-  'substituters',
-  '',
-  '--option',
-  'build-users-group',
-  '',
-  '--option',
-  'sandbox-paths',
-  '/bin/sh=/bin/busybox',
-];
 
 export const NIX_FEATURES = ['--extra-experimental-features', 'nix-command flakes'];
 
