@@ -9,10 +9,9 @@ import { KilnError } from '../errors/index.js';
 import type { BuildRecord, LogLine } from '../persistence/index.js';
 import { createKiln, type CreateKilnOptions, type Kiln } from '../main/index.js';
 
-/** Seed 002's `buildFromNixExpression` options, under the same names. */
-export interface NixExpressionBuildOptions {
+/** What every build call takes, under seed 002's names. */
+export interface BuildCallOptions {
   serviceId?: string;
-  nixExpression: string;
   environmentVars?: Record<string, string>;
   /** Seconds; default 1800, maximum 3600 (configurable). */
   buildTimeout?: number;
@@ -21,9 +20,13 @@ export interface NixExpressionBuildOptions {
   priority?: number;
 }
 
+/** Seed 002's `buildFromNixExpression` options, under the same names. */
+export interface NixExpressionBuildOptions extends BuildCallOptions {
+  nixExpression: string;
+}
+
 /** Seed 002's `buildFromGitRepository` options (same names), plus what kiln adds. */
-export interface GitRepositoryBuildOptions {
-  serviceId?: string;
+export interface GitRepositoryBuildOptions extends BuildCallOptions {
   repoUrl: string;
   /** Branch, tag or full commit SHA; default: the repository's HEAD. */
   branch?: string;
@@ -32,11 +35,6 @@ export interface GitRepositoryBuildOptions {
   accessToken?: string;
   sshPrivateKey?: string;
   submodules?: boolean;
-  environmentVars?: Record<string, string>;
-  buildTimeout?: number;
-  systems?: string[];
-  labels?: Record<string, string>;
-  priority?: number;
 }
 
 /** Seed 002's `buildFromTemplate` options: the template's parameters, and environment overrides. */
