@@ -2,7 +2,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import {
-  collectGarbage,
   parsePublicKey,
   pushClosure,
   nixPushSource,
@@ -354,15 +353,9 @@ export class NixCacheService {
       cacheName !== undefined
         ? [cacheName]
         : (await this.#warehouse.listCaches()).filter((c) => c.deletedAt === null).map((c) => c.name);
-    await this.#warehouse.flush(); // access times buffered in memory count
     let deleted = 0;
     for (const name of names) {
-      const report = await collectGarbage(
-        { repo: this.kiln.store.caches, storage: this.#warehouse.storage, clock: () => Date.now() },
-        name,
-        { retentionDays: days },
-      );
-      this.#warehouse.forgetPaths(name);
+      const report = await this.kiln.collectGarbage(name, { dryRun: false, retentionDays: days });
       deleted += report.deletedPaths;
     }
     return deleted;
