@@ -308,6 +308,7 @@ export interface TokenRecord {
 export interface TokenRepo {
   insert(token: TokenRecord): Promise<void>;
   findBySecretHash(secretHash: string): Promise<TokenRecord | undefined>;
+  get(id: string): Promise<TokenRecord | undefined>;
   revoke(id: string, now: number): Promise<boolean>;
   list(): Promise<TokenRecord[]>;
 }

@@ -20,7 +20,7 @@ function token(overrides: Partial<TokenRecord> = {}): TokenRecord {
 
 export function tokenAndSettingsTests(storeTest: StoreTest): void {
   void describe('tokens', () => {
-    storeTest('insert then findBySecretHash returns every field', async ({ store }) => {
+    storeTest('insert then findBySecretHash and get return every field', async ({ store }) => {
       const admin = token({ description: 'the admin ✓' });
       const scoped = token({ perm: 'push', scope: 'cache-main', expiresAt: 99_000, createdAt: 2000 });
       await store.tokens.insert(admin);
@@ -28,6 +28,8 @@ export function tokenAndSettingsTests(storeTest: StoreTest): void {
       assert.deepEqual(await store.tokens.findBySecretHash(admin.secretHash), admin);
       assert.deepEqual(await store.tokens.findBySecretHash(scoped.secretHash), scoped);
       assert.equal(await store.tokens.findBySecretHash('f'.repeat(64)), undefined);
+      assert.deepEqual(await store.tokens.get(scoped.id), scoped);
+      assert.equal(await store.tokens.get('no-such-token'), undefined);
     });
 
     storeTest('a token inserted as revoked keeps its revocation time', async ({ store }) => {

@@ -266,7 +266,7 @@ export class Warehouse {
   }
 
   async getToken(id: string): Promise<TokenView | undefined> {
-    const found = (await this.#store.tokens.list()).find((token) => token.id === id);
+    const found = await this.#store.tokens.get(id);
     return found ? toTokenView(found) : undefined;
   }
 

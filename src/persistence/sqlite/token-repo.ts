@@ -30,6 +30,7 @@ function rowToToken(row: TokenRow): TokenRecord {
 export class SqliteTokenRepo implements TokenRepo {
   private readonly insertStatement;
   private readonly findStatement;
+  private readonly getStatement;
   private readonly revokeStatement;
   private readonly listStatement;
 
@@ -38,6 +39,7 @@ export class SqliteTokenRepo implements TokenRepo {
       INSERT INTO tokens (id, secret_hash, perm, scope, description, created_at, expires_at, revoked_at)
       VALUES (@id, @secretHash, @perm, @scope, @description, @createdAt, @expiresAt, @revokedAt)`);
     this.findStatement = db.prepare<[string], TokenRow>('SELECT * FROM tokens WHERE secret_hash = ?');
+    this.getStatement = db.prepare<[string], TokenRow>('SELECT * FROM tokens WHERE id = ?');
     // A second revocation changes nothing, so the first revocation time is kept.
     this.revokeStatement = db.prepare<[number, string]>(
       'UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
@@ -49,6 +51,13 @@ export class SqliteTokenRepo implements TokenRepo {
     return settle(() => {
       const { id, secretHash, perm, scope, description, createdAt, expiresAt, revokedAt } = token;
       this.insertStatement.run({ id, secretHash, perm, scope, description, createdAt, expiresAt, revokedAt });
+    });
+  }
+
+  get(id: string): Promise<TokenRecord | undefined> {
+    return settle(() => {
+      const row = this.getStatement.get(id);
+      return row ? rowToToken(row) : undefined;
     });
   }
 
