@@ -53,9 +53,8 @@ function bodyOf(request: FastifyRequest): AsyncIterable<Uint8Array> {
   const encoding = request.headers['content-encoding']?.trim().toLowerCase();
   const raw = request.raw;
   if (!encoding || encoding === 'identity') return raw;
-  const name =
-    encoding === 'zstd' ? 'zstd' : encoding === 'xz' ? 'xz' : encoding === 'bzip2' ? 'bzip2' : encoding;
-  return decompressStream(name, raw);
+  // Nix names the Content-Encoding after its compression method (xz, zstd, br, gzip, …).
+  return decompressStream(encoding, raw);
 }
 
 /**
