@@ -103,6 +103,12 @@ function toTokenView(record: TokenRecord): TokenView {
   return { id, perm, cache: scope, description, createdAt, expiresAt, revokedAt };
 }
 
+function toKeyView(key: CacheKeyRecord, now: number): CacheKeyView {
+  const { keyName, publicKey, activatedAt, retiresAt } = key;
+  const signing = activatedAt <= now && (retiresAt === null || retiresAt > now);
+  return { keyName, publicKey, activatedAt, retiresAt, signing };
+}
+
 function logKey(cacheName: string, drv: string): string {
   return `logs/${cacheName}/${drv}`;
 }
@@ -176,13 +182,7 @@ export class Warehouse {
       this.#counters.totals(name),
       this.#store.caches.usage(name),
     ]);
-    const views = keys.map((key) => ({
-      keyName: key.keyName,
-      publicKey: key.publicKey,
-      activatedAt: key.activatedAt,
-      retiresAt: key.retiresAt,
-      signing: key.activatedAt <= now && (key.retiresAt === null || key.retiresAt > now),
-    }));
+    const views = keys.map((key) => toKeyView(key, now));
     return {
       name: cache.name,
       private: cache.private,
@@ -215,14 +215,7 @@ export class Warehouse {
       if (retired) retiring.push(retired);
     }
     this.#forgetSigners(name);
-    const view = (key: CacheKeyRecord): CacheKeyView => ({
-      keyName: key.keyName,
-      publicKey: key.publicKey,
-      activatedAt: key.activatedAt,
-      retiresAt: key.retiresAt,
-      signing: key.activatedAt <= now && (key.retiresAt === null || key.retiresAt > now),
-    });
-    return { key: view(record), retiring: retiring.map(view) };
+    return { key: toKeyView(record, now), retiring: retiring.map((key) => toKeyView(key, now)) };
   }
 
   async setRetention(name: string, days: number | null): Promise<void> {
