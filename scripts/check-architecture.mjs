@@ -42,9 +42,9 @@ const forbidden = {
 };
 // Leaf contexts: the complete list of what they may import, so a new dependency is a decision.
 const allowed = {
-  // The warehouse: NARs through compressors (process), files (fsutil), its records (persistence),
+  // The warehouse: NARs through compressors (compression), files (fsutil), its records (persistence),
   // sealed signing keys (secrets), cache tokens (tokens), and Nix for pushing closures (runner/nix).
-  cache: ['errors', 'process', 'fsutil', 'nar', 'persistence', 'secrets', 'tokens', 'runner/nix'],
+  cache: ['errors', 'compression', 'fsutil', 'nar', 'persistence', 'secrets', 'tokens', 'runner/nix'],
   // Encryption at rest: the master key file is written with fsutil; nothing else.
   secrets: ['errors', 'fsutil'],
   // Git: validators and a client that runs the git binary (process) in temp dirs (fsutil).
@@ -52,8 +52,15 @@ const allowed = {
   // Templates: pure definitions and rendering, stored through persistence.
   templates: ['errors', 'persistence', 'fsutil', 'nar'],
   // OCI images: tars of store paths, blobs written with fsutil, closures from Nix (runner/nix),
-  // compressors through process.
-  oci: ['errors', 'process', 'fsutil', 'nar', 'runner/nix'],
+  // layer compressors (compression).
+  oci: ['errors', 'process', 'fsutil', 'nar', 'runner/nix', 'retry', 'compression'],
+  // Streaming compressors (system programs as supervised byte filters, and zlib), shared by the
+  // warehouse and the image builder.
+  compression: ['errors', 'process'],
+  // Backoff and retry rules: pure.
+  retry: [],
+  // Outgoing signed webhooks (deploy hooks): HTTP with retries.
+  webhooks: ['errors', 'retry'],
 };
 // Second doors for fast-starting clients: the CLI must not load the server's dependencies.
 const extraDoors = new Set(['config/client-env.ts']);

@@ -5,13 +5,14 @@
 #          loopback port; a packaged service that may start too is not used), skopeo (the
 #          independent OCI client), docker-registry (the registry the push tests start on a
 #          loopback port) and apache2-utils (htpasswd, for its basic-auth file)
-#   bench: nginx (the static-file baseline), wrk (the HTTP load generator), curl (NAR downloads)
+#   bench: nginx (the static-file baseline), wrk (the HTTP load generator), curl (NAR downloads),
+#          skopeo and docker-registry (the image benchmark's reference push and its registries)
 set -euo pipefail
 
 case "${1:-}" in
   test) wanted=(sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client skopeo:skopeo
     docker-registry:docker-registry htpasswd:apache2-utils) ;;
-  bench) wanted=(nginx:nginx wrk:wrk curl:curl) ;;
+  bench) wanted=(nginx:nginx wrk:wrk curl:curl skopeo:skopeo docker-registry:docker-registry) ;;
   *)
     echo "usage: $0 test|bench" >&2
     exit 2

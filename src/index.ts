@@ -6,6 +6,7 @@ export {
   type NixExpressionBuildOptions,
   type GitRepositoryBuildOptions,
   type TemplateBuildOptions,
+  type BuildStatistics,
   type CloneRepositoryOptions,
   type WorkerCacheOptions,
   type WorkerNixConfig,

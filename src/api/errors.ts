@@ -27,6 +27,8 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   KILN_ERR_TEMPLATE_PARAM: 400,
   KILN_ERR_TEMPLATE_INVALID: 400,
   KILN_ERR_UNAVAILABLE: 503,
+  // The registry refused or failed: the fault is upstream of kiln, not the caller's kiln token.
+  KILN_ERR_REGISTRY: 502,
   KILN_ERR_INTERNAL: 500,
 };
 

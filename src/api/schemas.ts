@@ -23,6 +23,22 @@ export const BuildStatusSchema = Type.Union(
   ),
 );
 
+const ShortString = Type.String({ maxLength: 4096 });
+
+export const ImageConfigSchema = Type.Object(
+  {
+    entrypoint: Type.Optional(Type.Array(ShortString, { maxItems: 64 })),
+    cmd: Type.Optional(Type.Array(ShortString, { maxItems: 64 })),
+    env: Type.Optional(Type.Array(ShortString, { maxItems: 128, description: 'KEY=VALUE entries.' })),
+    workingDir: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+    exposedPorts: Type.Optional(
+      Type.Array(Type.String({ maxLength: 16 }), { maxItems: 64, description: '8080, 8080/tcp, 53/udp' }),
+    ),
+    user: Type.Optional(Type.String({ minLength: 1, maxLength: 130 })),
+  },
+  { additionalProperties: false, description: "The image's runtime settings (OCI config)." },
+);
+
 export const SubmitBuildBody = Type.Object(
   {
     source: Type.Union([
@@ -105,10 +121,31 @@ export const SubmitBuildBody = Type.Object(
         description: 'REGISTRY/REPO[:TAG]: push an OCI image of the outputs there after the build.',
       }),
     ),
+    imageConfig: Type.Optional(ImageConfigSchema),
+    deployHook: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 2048,
+        description:
+          'http(s) URL POSTed after the image is pushed, signed with X-Kiln-Signature-256; the current tag moves only when it accepts.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 export type SubmitBuildBody = Static<typeof SubmitBuildBody>;
+
+export const ImageOfBuildBody = Type.Object(
+  {
+    image: Type.String({ minLength: 1, maxLength: 512, description: 'REGISTRY/REPO[:TAG]' }),
+    imageConfig: Type.Optional(ImageConfigSchema),
+    current: Type.Optional(
+      Type.Boolean({ description: "Also point the repository's current tag at it (a rollback)." }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ImageOfBuildBody = Static<typeof ImageOfBuildBody>;
 
 export const ProgressView = Type.Object({
   done: Type.Integer(),
@@ -184,6 +221,35 @@ export const BuildView = Type.Object(
         size: Type.Integer({ description: 'Compressed bytes of the config and layers.' }),
         bytesUploaded: Type.Integer({ description: 'Blob bytes the registry did not have yet.' }),
         pushDurationMs: Type.Integer(),
+        manifestSize: Type.Optional(Type.Integer()),
+        fallback: Type.Optional(
+          Type.Boolean({ description: 'The primary registry was down: pushed to the fallback.' }),
+        ),
+        current: Type.Optional(
+          Type.Boolean({ description: 'The current tag points here (every step succeeded).' }),
+        ),
+        index: Type.Optional(
+          Type.Object({
+            ref: Type.String(),
+            digest: Type.String(),
+            tags: Type.Array(Type.String()),
+            platforms: Type.Array(Type.String()),
+          }),
+        ),
+      }),
+      Type.Null(),
+    ]),
+    imageConfig: Type.Union([ImageConfigSchema, Type.Null()]),
+    deployHook: Type.Union([Type.String(), Type.Null()], {
+      description: 'The deploy hook (query string hidden).',
+    }),
+    deploy: Type.Union([
+      Type.Object({
+        url: Type.String(),
+        deliveryId: Type.String(),
+        status: Type.Integer(),
+        attempts: Type.Integer(),
+        durationMs: Type.Integer(),
       }),
       Type.Null(),
     ]),
@@ -270,6 +336,24 @@ export const StatsResponse = Type.Object({
   }),
   averageBuildTimeMs: Type.Union([Type.Number(), Type.Null()]),
   averageArtifactSize: Type.Union([Type.Number(), Type.Null()]),
+  averageImageSize: Type.Union([Type.Number(), Type.Null()], {
+    description: 'Bytes (compressed), over succeeded builds that pushed an image.',
+  }),
+  averageBytesPushed: Type.Union([Type.Number(), Type.Null()], {
+    description: 'Blob bytes uploaded per image push (what the registry lacked), over the same builds.',
+  }),
+  lastGoodImage: Type.Union(
+    [
+      Type.Object({
+        buildId: Type.String(),
+        ref: Type.String(),
+        digest: Type.String(),
+        finishedAt: Type.String({ format: 'date-time' }),
+      }),
+      Type.Null(),
+    ],
+    { description: 'The image of the succeeded build in scope that finished last.' },
+  ),
   queueLength: Type.Integer(),
   workers: Type.Object({
     slots: Type.Integer(),

@@ -1,5 +1,6 @@
 import type { BuildDetails } from '../builds/index.js';
 import type { BuildRecord, LogLine } from '../persistence/index.js';
+import { redactUrl } from '../webhooks/index.js';
 import type { BuildView, LogLineView } from './schemas.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -46,6 +47,9 @@ export function buildView(build: BuildRecord | BuildDetails): BuildView {
     commit: build.commit,
     image: build.image,
     imageRef: build.imageRef,
+    imageConfig: build.imageConfig,
+    deployHook: build.deployHook === null ? null : redactUrl(build.deployHook),
+    deploy: build.deploy,
     pushCache: build.pushCache,
     substituted: build.substituted,
     built: build.built,

@@ -1,11 +1,20 @@
 import { join } from 'node:path';
-import type { BuildCommit, BuildImage, BuildProgress, BuildRecord, Store } from '../persistence/index.js';
+import type {
+  BuildCommit,
+  BuildDeploy,
+  BuildImage,
+  BuildProgress,
+  BuildRecord,
+  Store,
+} from '../persistence/index.js';
 import type { NixEvent } from '../runner/nix/index.js';
 import { SHUTDOWN_REASON } from '../queue/index.js';
 import type { BuildEvents } from './events.js';
 import { LogSink } from './log-sink.js';
 import type { GitBuildPreparer } from './git-source.js';
-import type { ImageSteps } from './image-step.js';
+import type { DeployHooks } from './deploy-step.js';
+import type { ImageSteps, TaggableManifest } from './image-step.js';
+import type { KeyedLock } from './keyed-lock.js';
 import type { BuildRunner, PushOutputs, RealiseResult } from './ports.js';
 
 export interface ExecutorDeps {
@@ -23,7 +32,11 @@ export interface ExecutorDeps {
   /** Clones and evaluates Git builds; absent: such builds fail at the clone step. */
   gitBuilds?: Pick<GitBuildPreparer, 'clone' | 'evaluate'> | undefined;
   /** Builds and pushes images for builds submitted with an image reference. */
-  images?: Pick<ImageSteps, 'build' | 'push'> | undefined;
+  images?: Pick<ImageSteps, 'build' | 'push' | 'pushIndex' | 'tagCurrent'> | undefined;
+  /** Delivers deploy hooks; absent: builds with one fail at the deploy step. */
+  deployHooks?: Pick<DeployHooks, 'deliver'> | undefined;
+  /** Shared by every worker of this process: one index per build group. */
+  groupLock?: KeyedLock | undefined;
 }
 
 const PROGRESS_WRITE_MS = 500;
@@ -172,10 +185,17 @@ export async function executeBuild(
   }
 
   let image: BuildImage | null = null;
+  let deploy: BuildDeploy | null = null;
   if (outcome.status === 'succeeded' && build.imageRef !== null) {
-    const imageOutcome = await imageSteps(deps, { ...build, commit }, outcome.outputs, signal, sink);
-    if (imageOutcome.ok) image = imageOutcome.image;
-    else outcome = imageOutcome.failure;
+    const shipped = await shipImage(
+      deps,
+      { ...build, commit, drvPaths, outputs: outcome.outputs },
+      signal,
+      sink,
+    );
+    image = shipped.image;
+    deploy = shipped.deploy;
+    if (shipped.failure) outcome = shipped.failure;
   }
 
   const abortReason = signal.aborted && signal.reason instanceof Error ? signal.reason.message : '';
@@ -230,6 +250,7 @@ export async function executeBuild(
       drvPaths,
       commit,
       image,
+      deploy,
       // Credentials are kept only while the build may still need them.
       secrets: null,
       finishedAt: now,
@@ -338,49 +359,142 @@ async function prepareGitBuild(
   }
 }
 
-type ImageOutcome = { ok: true; image: BuildImage } | { ok: false; failure: RealiseResult };
+interface ShipOutcome {
+  /** What reached the registry, kept on the record even when a later step failed. */
+  image: BuildImage | null;
+  deploy: BuildDeploy | null;
+  failure?: RealiseResult | undefined;
+}
 
 /**
- * The `image` and `registry` steps. A failure fails the build with the step named; what the
- * registry held before (the tags of earlier builds) is left as it was.
+ * The `image`, `registry`, `index`, `deploy` and `current` steps. A failure fails the build with
+ * the step named, and `current` stays where it was: it moves only after every other step.
  */
-async function imageSteps(
+async function shipImage(
   deps: ExecutorDeps,
   build: BuildRecord,
-  outputs: string[],
   signal: AbortSignal,
   sink: LogSink,
-): Promise<ImageOutcome> {
+): Promise<ShipOutcome> {
   const { store, clock } = deps;
   const log = (line: string): void => sink.write('kiln', line);
-  const fail = (step: string, error: unknown): ImageOutcome => ({
-    ok: false,
-    failure: stepFailure(step, error, signal),
-  });
-  await store.steps.start(build.id, 'image', clock());
-  let prepared;
+  let image: BuildImage | null = null;
+  let deploy: BuildDeploy | null = null;
+  const step = async <T>(name: string, run: () => Promise<T>, detail: (value: T) => string): Promise<T> => {
+    await store.steps.start(build.id, name, clock());
+    try {
+      const value = await run();
+      await store.steps.finish(build.id, name, 'succeeded', clock(), detail(value));
+      return value;
+    } catch (error) {
+      await store.steps.finish(build.id, name, 'failed', clock(), String(error));
+      throw new StepFailed(name, error);
+    }
+  };
   try {
-    if (!deps.images) throw new Error('this server cannot build images');
-    prepared = await deps.images.build(build, outputs, signal, log);
-    await store.steps.finish(build.id, 'image', 'succeeded', clock(), prepared.manifestDigest);
-  } catch (error) {
-    await store.steps.finish(build.id, 'image', 'failed', clock(), String(error));
-    return fail('image', error);
-  }
-  await store.steps.start(build.id, 'registry', clock());
-  try {
-    const image = await deps.images.push(build, prepared, signal, log);
-    await store.steps.finish(
-      build.id,
-      'registry',
-      'succeeded',
-      clock(),
-      `${image.bytesUploaded} bytes uploaded`,
+    const images = deps.images;
+    const prepared = await step(
+      'image',
+      async () => {
+        if (!images) throw new Error('this server cannot build images');
+        return images.build(build, build.outputs, signal, log);
+      },
+      (p) => p.manifestDigest,
     );
-    return { ok: true, image };
+    image = await step(
+      'registry',
+      () => images!.push(build, prepared, signal, log),
+      (pushed) => `${pushed.bytesUploaded} bytes uploaded${pushed.fallback ? ' (fallback registry)' : ''}`,
+    );
+    let target: TaggableManifest | undefined = {
+      ref: image.ref,
+      bytes: prepared.manifestBytes,
+      mediaType: prepared.manifestMediaType,
+    };
+    if (build.groupId !== null) {
+      const grouped = await groupIndex(deps, build, image, signal, log, step);
+      image = grouped.image;
+      target = grouped.target;
+      if (target === undefined) return { image, deploy };
+    }
+    const shipped = image;
+    if (build.deployHook !== null) {
+      deploy = await step(
+        'deploy',
+        async () => {
+          if (!deps.deployHooks) throw new Error('this server cannot deliver deploy hooks');
+          return deps.deployHooks.deliver(build, shipped, signal, log);
+        },
+        (d) => `HTTP ${d.status} after ${d.attempts} attempt(s)`,
+      );
+    }
+    const current = target;
+    await step(
+      'current',
+      () => images!.tagCurrent(current, signal, log),
+      () => current.ref.replace(/:[^:/]+$/, ':current'),
+    );
+    image = shipped.index
+      ? { ...shipped, current: true, index: { ...shipped.index, tags: [...shipped.index.tags, 'current'] } }
+      : { ...shipped, current: true, tags: [...shipped.tags, 'current'] };
+    return { image, deploy };
   } catch (error) {
-    await store.steps.finish(build.id, 'registry', 'failed', clock(), String(error));
-    return fail('registry', error);
+    if (!(error instanceof StepFailed)) throw error;
+    return { image, deploy, failure: stepFailure(error.step, error.cause, signal) };
+  }
+}
+
+type StepRunner = <T>(name: string, run: () => Promise<T>, detail: (value: T) => string) => Promise<T>;
+
+/**
+ * One system of several: its image is recorded at once, so its siblings see it; the last system
+ * to push (under the group lock) pushes the index, which is what deploy and `current` then use.
+ * The others are done after their own push.
+ */
+async function groupIndex(
+  deps: ExecutorDeps,
+  build: BuildRecord,
+  image: BuildImage,
+  signal: AbortSignal,
+  log: (line: string) => void,
+  step: StepRunner,
+): Promise<{ image: BuildImage; target?: TaggableManifest | undefined }> {
+  const { store } = deps;
+  const groupId = build.groupId ?? '';
+  await store.builds.update(build.id, { image }, { status: ['running'], leaseOwner: deps.owner });
+  const section = async (): Promise<{ image: BuildImage; target?: TaggableManifest | undefined }> => {
+    const siblings = await store.builds.list({ groupId, limit: 100 });
+    const indexed = siblings.find((s) => s.image?.index !== undefined)?.image?.index;
+    if (indexed) return { image: { ...image, index: indexed } };
+    const waiting = siblings.filter((s) => s.id !== build.id && s.image === null);
+    if (waiting.length > 0) {
+      log(`kiln: the image index follows when ${waiting.map((s) => s.system ?? s.id).join(', ')} pushed`);
+      return { image };
+    }
+    const parts = siblings.map((s) => (s.id === build.id ? { ...s, image } : s));
+    const pushed = await step(
+      'index',
+      () => deps.images!.pushIndex(build, parts, signal, log),
+      (p) => p.index.digest,
+    );
+    const withIndex = { ...image, index: pushed.index };
+    // Recorded inside the lock: a sibling entering next sees the index and does not push another.
+    await store.builds.update(
+      build.id,
+      { image: withIndex },
+      { status: ['running'], leaseOwner: deps.owner },
+    );
+    return { image: withIndex, target: pushed.manifest };
+  };
+  return deps.groupLock ? deps.groupLock.run(groupId, section) : section();
+}
+
+/** A step that failed, carrying its name to the build's error. */
+class StepFailed extends Error {
+  readonly step: string;
+  constructor(step: string, cause: unknown) {
+    super(`step ${step} failed`, { cause });
+    this.step = step;
   }
 }
 

@@ -1,15 +1,26 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { KilnError, isKilnError } from '../errors/index.js';
 import { pathExists } from '../fsutil/index.js';
 import {
+  MEDIA_TYPES,
+  OCI_INDEX_MEDIA_TYPE,
   buildImage,
+  encodeImageIndex,
+  formatImageReference,
   nixClosureGraph,
   parseImageReference,
+  platformOfSystem,
   pushImage,
+  pushImageIndex,
   type ImageReference,
+  type ImageRuntimeConfig,
+  type IndexEntry,
+  type LayerCompression,
   type RegistryCredentials,
+  type RetryPolicy,
 } from '../oci/index.js';
-import type { BuildImage, BuildRecord } from '../persistence/index.js';
+import type { BuildImage, BuildImageIndex, BuildRecord, ImageConfig } from '../persistence/index.js';
 import { hostSystem } from './git-source.js';
 
 /** Where images go: the registry settings of the configuration (seed 002's DOCKER_REGISTRY_*). */
@@ -19,9 +30,17 @@ export interface ImageSettings {
   credentials: RegistryCredentials | undefined;
   insecureRegistries: readonly string[];
   maxLayers: number;
+  compression: LayerCompression;
+  /** `host:port` that takes the image (same repository and tags) when the primary stays down. */
+  fallbackRegistry: string | undefined;
+  /** Overrides of the registry client's retry policy (tests shorten it). */
+  retry?: Partial<RetryPolicy> | undefined;
   nixBinDir: string;
   workspaceDir: string;
 }
+
+/** The tag that follows the newest build whose every step succeeded. */
+export const CURRENT_TAG = 'current';
 
 /** `https://registry.example:5000/` → `registry.example:5000`: the host part a reference uses. */
 export function registryHost(url: string): string | undefined {
@@ -37,7 +56,20 @@ export function checkImageReference(
   reference: string,
   settings: Pick<ImageSettings, 'defaultRegistry'>,
 ): ImageReference {
-  return parseImageReference(reference, settings.defaultRegistry);
+  const ref = parseImageReference(reference, settings.defaultRegistry);
+  if (ref.tag === CURRENT_TAG) {
+    throw new KilnError(
+      'KILN_ERR_VALIDATION',
+      `the tag '${CURRENT_TAG}' is kiln's: it moves to a build's image once every step succeeded`,
+    );
+  }
+  if (ref.digest !== undefined) {
+    throw new KilnError(
+      'KILN_ERR_VALIDATION',
+      'push to a tag, not a digest: the digest is what kiln reports',
+    );
+  }
+  return ref;
 }
 
 /** `20261122T020533Z`: a tag that sorts by time. */
@@ -48,20 +80,47 @@ export function timestampTag(ms: number): string {
     .replace(/\.\d+Z$/, 'Z');
 }
 
+/** The OCI runtime config for a build: kiln's PATH and labels, then what the submission set. */
+export function runtimeConfig(build: BuildRecord): ImageRuntimeConfig {
+  const labels: Record<string, string> = { 'dev.kiln.build-id': build.id };
+  if (build.commit?.sha) labels['org.opencontainers.image.revision'] = build.commit.sha;
+  if (build.source.kind === 'git') labels['org.opencontainers.image.source'] = build.source.url;
+  const asked: ImageConfig = build.imageConfig ?? {};
+  const config: ImageRuntimeConfig = { Env: ['PATH=/bin', ...(asked.env ?? [])], Labels: labels };
+  if (asked.entrypoint) config.Entrypoint = [...asked.entrypoint];
+  if (asked.cmd) config.Cmd = [...asked.cmd];
+  if (asked.workingDir !== undefined) config.WorkingDir = asked.workingDir;
+  if (asked.user !== undefined) config.User = asked.user;
+  if (asked.exposedPorts) {
+    config.ExposedPorts = asked.exposedPorts.map((port) => (port.includes('/') ? port : `${port}/tcp`));
+  }
+  return config;
+}
+
 /** An image built into the build's workspace, waiting to be pushed. */
 export interface PreparedImage {
   reference: ImageReference;
   dir: string;
   manifestDigest: string;
   manifestMediaType: string;
+  manifestBytes: Buffer;
   layers: { digest: string; size: number }[];
   size: number;
 }
 
+/** A manifest (image or index) to tag: where it is and its exact bytes. */
+export interface TaggableManifest {
+  /** `REGISTRY/REPO[:TAG]` of the pushed image; only the registry and repository are used. */
+  ref: string;
+  bytes: Buffer;
+  mediaType: string;
+}
+
 /**
- * The `image` and `registry` steps: an OCI image of the outputs' closure (reproducible, layered by
- * popularity, `/bin` linked to the first output's bin), then pushed with the user's tag, the build
- * id and a UTC timestamp.
+ * The `image`, `registry`, `index` and `current` steps: an OCI image of the outputs' closure
+ * (reproducible, layered by popularity, `/bin` linked to the first output's bin), pushed with the
+ * user's tag, the build id and a UTC timestamp (one system of several: the build id only, the
+ * index gets the rest), to the fallback registry when the primary stays down.
  */
 export class ImageSteps {
   readonly #settings: ImageSettings;
@@ -82,33 +141,38 @@ export class ImageSteps {
     const reference = checkImageReference(build.imageRef ?? '', settings);
     const dir = join(settings.workspaceDir, build.id, 'image');
     await rm(dir, { recursive: true, force: true });
-    const closure = await nixClosureGraph(outputs, { binDir: settings.nixBinDir, signal });
-    const first = outputs[0];
-    const bin = first !== undefined && (await pathExists(join(first, 'bin'))) ? `${first}/bin` : undefined;
-    const labels: Record<string, string> = { 'dev.kiln.build-id': build.id };
-    if (build.commit?.sha) labels['org.opencontainers.image.revision'] = build.commit.sha;
-    if (build.source.kind === 'git') labels['org.opencontainers.image.source'] = build.source.url;
-    log(`kiln: building an image of ${closure.paths.length} store path(s)`);
-    const image = await buildImage({
-      closure,
-      system: build.system ?? hostSystem(),
-      outDir: dir,
-      tag: reference.tag ?? 'latest',
-      maxLayers: settings.maxLayers,
-      config: { Env: ['PATH=/bin'], Labels: labels },
-      customisation: { symlinks: bin === undefined ? [] : [{ path: 'bin', target: bin }] },
-      signal,
-    });
-    const size = image.layers.reduce((sum, layer) => sum + layer.size, image.config.size);
-    log(`kiln: image ${image.manifest.digest}: ${image.layers.length} layer(s), ${size} bytes compressed`);
-    return {
-      reference,
-      dir,
-      manifestDigest: image.manifest.digest,
-      manifestMediaType: image.manifest.mediaType,
-      layers: image.layers.map((layer) => ({ digest: layer.digest, size: layer.size })),
-      size,
-    };
+    try {
+      const closure = await nixClosureGraph(outputs, { binDir: settings.nixBinDir, signal });
+      const first = outputs[0];
+      const bin = first !== undefined && (await pathExists(join(first, 'bin'))) ? `${first}/bin` : undefined;
+      log(`kiln: building an image of ${closure.paths.length} store path(s)`);
+      const image = await buildImage({
+        closure,
+        system: build.system ?? hostSystem(),
+        outDir: dir,
+        tag: reference.tag ?? 'latest',
+        maxLayers: settings.maxLayers,
+        compression: settings.compression,
+        config: runtimeConfig(build),
+        customisation: { symlinks: bin === undefined ? [] : [{ path: 'bin', target: bin }] },
+        signal,
+      });
+      const size = image.layers.reduce((sum, layer) => sum + layer.size, image.config.size);
+      log(`kiln: image ${image.manifest.digest}: ${image.layers.length} layer(s), ${size} bytes compressed`);
+      return {
+        reference,
+        dir,
+        manifestDigest: image.manifest.digest,
+        manifestMediaType: image.manifest.mediaType,
+        manifestBytes: await readFile(join(dir, 'blobs', ...image.manifest.digest.split(':'))),
+        layers: image.layers.map((layer) => ({ digest: layer.digest, size: layer.size })),
+        size,
+      };
+    } catch (error) {
+      // A failed image leaves no half-written layout behind.
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
   }
 
   async push(
@@ -117,20 +181,21 @@ export class ImageSteps {
     signal: AbortSignal,
     log: (line: string) => void,
   ): Promise<BuildImage> {
-    const settings = this.#settings;
+    // One system of several: this image is a part of the index, which takes the user's tag.
+    const part = build.groupId !== null;
+    const idTag = build.id.toLowerCase();
+    const tag = part ? idTag : (prepared.reference.tag ?? 'latest');
+    const extraTags = part ? [] : [idTag, timestampTag(this.#now())];
     try {
-      const manifestBytes = await readFile(
-        join(prepared.dir, 'blobs', ...prepared.manifestDigest.split(':')),
+      const { report, fallback } = await this.#withFallback(prepared.reference, signal, log, (reference) =>
+        pushImage({
+          reference: { ...reference, tag },
+          imageDir: prepared.dir,
+          manifest: { bytes: prepared.manifestBytes, mediaType: prepared.manifestMediaType },
+          extraTags,
+          ...this.#clientOptions(signal),
+        }),
       );
-      const report = await pushImage({
-        reference: prepared.reference,
-        imageDir: prepared.dir,
-        manifest: { bytes: manifestBytes, mediaType: prepared.manifestMediaType },
-        extraTags: [build.id.toLowerCase(), timestampTag(this.#now())],
-        insecureRegistries: settings.insecureRegistries,
-        ...(settings.credentials && { credentials: settings.credentials }),
-        signal,
-      });
       const uploaded = report.blobs.filter((blob) => blob.outcome === 'uploaded').length;
       log(
         `kiln: pushed ${report.repository}@${report.manifestDigest} (tags ${report.tags.join(', ')}): ` +
@@ -138,17 +203,120 @@ export class ImageSteps {
           `${report.durationMs} ms`,
       );
       return {
-        ref: `${report.repository}:${prepared.reference.tag ?? 'latest'}`,
+        ref: `${report.repository}:${tag}`,
         digest: report.manifestDigest,
         tags: report.tags,
         layers: prepared.layers,
         size: prepared.size,
         bytesUploaded: report.bytesUploaded,
         pushDurationMs: report.durationMs,
+        manifestSize: prepared.manifestBytes.length,
+        ...(fallback && { fallback: true }),
       };
     } finally {
       // Pushed, or the step failed: the local blobs are not needed again.
       await rm(prepared.dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * The image index of a group: one entry per system's image (all in the same repository), pushed
+   * under the user's tag, the group id and a UTC timestamp.
+   */
+  async pushIndex(
+    build: BuildRecord,
+    parts: readonly BuildRecord[],
+    signal: AbortSignal,
+    log: (line: string) => void,
+  ): Promise<{ index: BuildImageIndex; manifest: TaggableManifest }> {
+    const asked = checkImageReference(build.imageRef ?? '', this.#settings);
+    const sorted = [...parts].sort((a, b) => (a.system ?? '').localeCompare(b.system ?? ''));
+    const entries: IndexEntry[] = sorted.map((part) => {
+      if (!part.image) throw new KilnError('KILN_ERR_INTERNAL', `build ${part.id} has no image`);
+      return {
+        digest: part.image.digest,
+        size: part.image.manifestSize ?? 0,
+        mediaType: MEDIA_TYPES.manifest,
+        platform: platformOfSystem(part.system ?? hostSystem()),
+      };
+    });
+    const registries = new Set(sorted.map((part) => parseImageReference(part.image?.ref ?? '').registry));
+    if (registries.size > 1) {
+      throw new KilnError(
+        'KILN_ERR_UNAVAILABLE',
+        `the systems' images went to different registries (${[...registries].join(', ')}): no index`,
+      );
+    }
+    const registry = [...registries][0] ?? asked.registry;
+    const tag = asked.tag ?? 'latest';
+    const report = await pushImageIndex({
+      reference: { ...asked, registry, tag },
+      manifests: entries,
+      extraTags: [build.groupId?.toLowerCase() ?? build.id.toLowerCase(), timestampTag(this.#now())],
+      ...this.#clientOptions(signal),
+    });
+    const platforms = entries.map((e) => `${e.platform.os}/${e.platform.architecture}`);
+    log(`kiln: pushed index ${report.repository}@${report.indexDigest} (${platforms.join(', ')})`);
+    return {
+      index: { ref: `${report.repository}:${tag}`, digest: report.indexDigest, tags: report.tags, platforms },
+      manifest: {
+        ref: `${report.repository}:${tag}`,
+        bytes: encodeImageIndex(entries),
+        mediaType: OCI_INDEX_MEDIA_TYPE,
+      },
+    };
+  }
+
+  /** Points the `current` tag of the manifest's repository at it (a manifest PUT, no blobs). */
+  async tagCurrent(
+    target: TaggableManifest,
+    signal: AbortSignal,
+    log: (line: string) => void,
+  ): Promise<void> {
+    const ref = parseImageReference(target.ref);
+    const report = await pushImage({
+      reference: { ...ref, tag: CURRENT_TAG, digest: undefined },
+      imageDir: '',
+      manifest: { bytes: target.bytes, mediaType: target.mediaType },
+      blobs: [],
+      ...this.#clientOptions(signal),
+    });
+    log(
+      `kiln: ${formatImageReference({ ...ref, tag: CURRENT_TAG, digest: undefined })} → ${report.manifestDigest}`,
+    );
+  }
+
+  #clientOptions(signal: AbortSignal): {
+    insecureRegistries: readonly string[];
+    credentials?: RegistryCredentials;
+    retry?: Partial<RetryPolicy>;
+    signal: AbortSignal;
+  } {
+    const { credentials, insecureRegistries, retry } = this.#settings;
+    return {
+      insecureRegistries,
+      ...(credentials && { credentials }),
+      ...(retry && { retry }),
+      signal,
+    };
+  }
+
+  /** Runs `push` against the primary; when it stays down, once more against the fallback. */
+  async #withFallback<T>(
+    reference: ImageReference,
+    signal: AbortSignal,
+    log: (line: string) => void,
+    push: (reference: ImageReference) => Promise<T>,
+  ): Promise<{ report: T; fallback: boolean }> {
+    const fallback = this.#settings.fallbackRegistry;
+    try {
+      return { report: await push(reference), fallback: false };
+    } catch (error) {
+      const down = isKilnError(error) && error.code === 'KILN_ERR_UNAVAILABLE';
+      if (!down || signal.aborted || fallback === undefined || fallback === reference.registry) throw error;
+      log(`kiln: ${error.message}`);
+      log(`kiln: registry ${reference.registry} stays down; pushing to the fallback registry ${fallback}`);
+      return { report: await push({ ...reference, registry: fallback }), fallback: true };
     }
   }
 }

@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { KilnError } from '../errors/index.js';
 import {
   type BuildQuery,
+  type BuildImage,
   type BuildRecord,
   type BuildSource,
+  type ImageConfig,
   type LogLine,
   type NewBuild,
   type Store,
@@ -18,6 +20,7 @@ import type { BuildRunner } from './ports.js';
 import type { BuildDetails, BuildSubmission, GitSource, TemplateSource } from './types.js';
 import {
   checkExpressionSize,
+  validateImageConfig,
   validateSubmission,
   type SubmissionLimits,
   type ValidSubmission,
@@ -51,8 +54,19 @@ export interface BuildServiceDeps {
         options: { version?: string | undefined; env?: Readonly<Record<string, string>> | undefined },
       ) => Promise<{ expression: string; env: Record<string, string>; template: { version: string } }>)
     | undefined;
+  /** Whether deploy hooks can be signed (a secret is configured). */
+  canDeploy?: boolean | undefined;
   /** Throws unless `reference` names an image this server can push to (checked at submission). */
   checkImage?: ((reference: string) => void) | undefined;
+  /** Builds and pushes an image of a finished build's outputs (and moves `current` if asked). */
+  shipImageOf?:
+    | ((
+        build: BuildRecord,
+        options: { current: boolean },
+        signal: AbortSignal,
+        log: (line: string) => void,
+      ) => Promise<BuildImage>)
+    | undefined;
   /** Gives a build GC roots for outputs it did not build (a cached answer), so they stay valid. */
   rootOutputs?: ((buildId: string, outputs: readonly string[]) => Promise<void>) | undefined;
   /** Whether the outputs of an earlier build are all still valid (a cached answer needs them). */
@@ -87,6 +101,12 @@ export class BuildService {
       if (!this.#deps.checkImage)
         throw new KilnError('KILN_ERR_VALIDATION', 'this server cannot push images');
       this.#deps.checkImage(valid.image);
+    }
+    if (valid.deployHook !== undefined && !this.#deps.canDeploy) {
+      throw new KilnError(
+        'KILN_ERR_VALIDATION',
+        'this server signs no deploy hooks: set KILN_DEPLOY_SECRET (deploy.secret) first',
+      );
     }
     if (valid.push !== undefined) {
       if (!this.#deps.checkPushCache) {
@@ -302,6 +322,67 @@ export class BuildService {
     return { lines, complete: isTerminal(before.status) && lines.length < limit };
   }
 
+  /**
+   * `kiln image`: an image of an existing successful build's outputs, pushed now and recorded on
+   * the build. Registry failures are KILN_ERR_REGISTRY; the build's status does not change.
+   */
+  async imageOf(
+    id: string,
+    request: { image: string; imageConfig?: ImageConfig | undefined; current?: boolean | undefined },
+    signal: AbortSignal,
+  ): Promise<BuildRecord> {
+    const { store } = this.#deps;
+    const build = await store.builds.get(id);
+    if (!build) throw new KilnError('KILN_ERR_NOT_FOUND', `no build with id ${id}`, { id });
+    if (!this.#deps.checkImage || !this.#deps.shipImageOf) {
+      throw new KilnError('KILN_ERR_VALIDATION', 'this server cannot push images');
+    }
+    this.#deps.checkImage(request.image);
+    if (request.imageConfig !== undefined) validateImageConfig(request.imageConfig);
+    if (build.status !== 'succeeded' || build.outputs.length === 0) {
+      throw new KilnError(
+        'KILN_ERR_CONFLICT',
+        `build ${id} is ${build.status}: only a succeeded build has outputs to make an image of`,
+        { id, status: build.status },
+      );
+    }
+    if (this.#deps.pathsValid && !(await this.#deps.pathsValid(build.outputs, build.id))) {
+      throw new KilnError(
+        'KILN_ERR_CONFLICT',
+        `the outputs of build ${id} are no longer in the store (garbage-collected): rebuild it`,
+        { id },
+      );
+    }
+    const asked: BuildRecord = {
+      ...build,
+      imageRef: request.image,
+      imageConfig: request.imageConfig ?? build.imageConfig,
+    };
+    const { clock, logCapBytes } = this.#deps;
+    const lines: { ts: number; stream: 'kiln'; text: string }[] = [
+      { ts: clock(), stream: 'kiln', text: `kiln: image of this build requested: ${request.image}` },
+    ];
+    const log = (text: string): void => void lines.push({ ts: clock(), stream: 'kiln', text });
+    let image: BuildImage;
+    try {
+      image = await this.#deps.shipImageOf(asked, { current: request.current ?? false }, signal, log);
+    } catch (error) {
+      log(`kiln: image failed: ${error instanceof Error ? error.message : String(error)}`);
+      await store.logs.append(id, lines, logCapBytes);
+      if (error instanceof KilnError && error.code === 'KILN_ERR_VALIDATION') throw error;
+      throw new KilnError(
+        'KILN_ERR_REGISTRY',
+        `image of build ${id}: ${error instanceof Error ? error.message : String(error)}`,
+        { id },
+        { cause: error },
+      );
+    }
+    log(`kiln: image pushed: ${image.ref}@${image.digest} (tags ${image.tags.join(', ')})`);
+    await store.logs.append(id, lines, logCapBytes);
+    const updated = await store.builds.update(id, { image, imageRef: request.image });
+    return updated ?? { ...build, image, imageRef: request.image };
+  }
+
   /** Marks the record cancelled first, then stops the process; a pending build simply leaves the queue. */
   async cancel(id: string): Promise<BuildRecord> {
     const { store, clock, events } = this.#deps;
@@ -361,5 +442,7 @@ function recordFields(
     createdAt: now,
     pushCache: valid.push ?? null,
     imageRef: valid.image ?? null,
+    imageConfig: valid.imageConfig ?? null,
+    deployHook: valid.deployHook ?? null,
   };
 }

@@ -1,5 +1,5 @@
-import type { BuildStatus, Store } from '../persistence/index.js';
-import type { Statistics } from './types.js';
+import type { BuildRecord, BuildStatus, Store } from '../persistence/index.js';
+import type { LastGoodImage, Statistics } from './types.js';
 
 const UTILIZATION_WINDOW_MS = 3_600_000;
 
@@ -10,7 +10,10 @@ export interface StatisticsQuery {
   since?: number | undefined;
 }
 
-/** Success rate, averages, queue length and worker utilisation, overall or per service/label. */
+/**
+ * Success rate, averages (build time, artifact and image size, bytes pushed), the last good image,
+ * queue length and worker utilisation, overall or per service/label.
+ */
 export async function computeStatistics(
   store: Store,
   workers: { slots: number; busy: number },
@@ -29,6 +32,10 @@ export async function computeStatistics(
   });
   const windowStart = now - UTILIZATION_WINDOW_MS;
   const recent = await store.builds.aggregate({ ...filter, since: windowStart, now });
+  const newestImageBuild = await store.builds.newestSucceededWithImage({
+    ...filter,
+    ...(query.since !== undefined && { since: query.since }),
+  });
   const finished = agg.succeeded + agg.failed + agg.timedOut;
   const byStatus: Record<BuildStatus, number> = {
     pending: agg.pending,
@@ -47,6 +54,9 @@ export async function computeStatistics(
     successRate: finished === 0 ? null : (100 * agg.succeeded) / finished,
     averageBuildTimeMs: agg.averageDurationMs,
     averageArtifactSize: agg.averageArtifactSize,
+    averageImageSize: agg.averageImageSize,
+    averageBytesPushed: agg.averageImageBytesUploaded,
+    lastGoodImage: newestImageBuild ? lastGoodImage(newestImageBuild) : null,
     queueLength: await store.builds.countByStatus('pending'),
     workers: {
       slots: workers.slots,
@@ -55,6 +65,17 @@ export async function computeStatistics(
       utilizationWindow:
         workers.slots === 0 ? null : Math.min(1, recent.busyMs / (UTILIZATION_WINDOW_MS * workers.slots)),
     },
+  };
+}
+
+function lastGoodImage(build: BuildRecord): LastGoodImage | null {
+  // The repo only returns succeeded builds with an image, which always have finished.
+  if (build.image === null || build.finishedAt === null) return null;
+  return {
+    buildId: build.id,
+    ref: build.image.ref,
+    digest: build.image.digest,
+    finishedAt: build.finishedAt,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { BuildRecord, BuildStep, LogLine, BuildProgress } from '../persistence/index.js';
+import type { BuildRecord, BuildStep, ImageConfig, LogLine, BuildProgress } from '../persistence/index.js';
 
 /** What a caller asks for; validated by validateSubmission. */
 /** A Nix expression sent by the client. */
@@ -47,6 +47,10 @@ export interface BuildSubmission {
   push?: string | undefined;
   /** `REGISTRY/REPO[:TAG]`: push an OCI image of the outputs there after a successful build. */
   image?: string | undefined;
+  /** The image's Entrypoint, Cmd, Env, WorkingDir, ExposedPorts and User. */
+  imageConfig?: ImageConfig | undefined;
+  /** http(s) URL POSTed (HMAC-signed) after the image is pushed; the `current` tag waits for it. */
+  deployHook?: string | undefined;
 }
 
 export interface BuildDetails extends BuildRecord {
@@ -59,6 +63,14 @@ export type BuildEvent =
   | { type: 'progress'; buildId: string; progress: BuildProgress }
   | { type: 'status'; buildId: string; status: BuildRecord['status'] };
 
+/** Where a service's last good image is. `finishedAt` is epoch milliseconds. */
+export interface LastGoodImage {
+  buildId: string;
+  ref: string;
+  digest: string;
+  finishedAt: number;
+}
+
 export interface Statistics {
   scope: { serviceId: string | null; label: string | null; since: number | null };
   total: number;
@@ -66,6 +78,12 @@ export interface Statistics {
   successRate: number | null;
   averageBuildTimeMs: number | null;
   averageArtifactSize: number | null;
+  /** Bytes (compressed), over succeeded builds that pushed an image; null when none did. */
+  averageImageSize: number | null;
+  /** Blob bytes actually uploaded per image push, over the same builds; null when none. */
+  averageBytesPushed: number | null;
+  /** The image of the succeeded build in scope that finished last; null when there is none. */
+  lastGoodImage: LastGoodImage | null;
   queueLength: number;
   workers: { slots: number; busy: number; utilization: number; utilizationWindow: number | null };
 }

@@ -2,6 +2,7 @@ import { Buffer } from 'node:buffer';
 import { KilnError } from '../errors/index.js';
 import { validateAttrPath, validateGitRef } from '../git/index.js';
 import { RESERVED_ENV_NAMES } from '../runner/nix/index.js';
+import type { ImageConfig } from '../persistence/index.js';
 import type { BuildSubmission } from './types.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -110,5 +111,65 @@ export function validateSubmission(input: BuildSubmission, limits: SubmissionLim
       push: input.push.slice(0, 100),
     });
   }
+  if (input.imageConfig !== undefined || input.deployHook !== undefined) {
+    if (input.image === undefined) {
+      throw new KilnError('KILN_ERR_VALIDATION', 'image settings and a deploy hook go with an image');
+    }
+  }
+  if (input.imageConfig !== undefined) validateImageConfig(input.imageConfig);
+  if (input.deployHook !== undefined) validateHookUrl(input.deployHook);
   return { ...input, timeoutSeconds, maxSilentSeconds, systems };
+}
+
+const PORT = /^(\d{1,5})(?:\/(tcp|udp|sctp))?$/;
+const USER = /^[A-Za-z0-9_.-]{1,64}(?::[A-Za-z0-9_.-]{1,64})?$/;
+const MAX_ARGS = 64;
+
+/** Entrypoint, Cmd, Env, WorkingDir, ExposedPorts and User as the OCI config takes them. */
+export function validateImageConfig(config: ImageConfig): void {
+  const fail = (message: string): never => {
+    throw new KilnError('KILN_ERR_VALIDATION', `image settings: ${message}`);
+  };
+  for (const [name, list] of [
+    ['entrypoint', config.entrypoint],
+    ['cmd', config.cmd],
+  ] as const) {
+    if (list === undefined) continue;
+    if (list.length > MAX_ARGS) fail(`${name} has more than ${MAX_ARGS} arguments`);
+    if (list.some((arg) => arg.includes('\0'))) fail(`${name} contains a NUL byte`);
+  }
+  for (const entry of config.env ?? []) {
+    const name = entry.slice(0, entry.indexOf('='));
+    if (!entry.includes('=') || !ENV_NAME.test(name)) fail(`env ${JSON.stringify(entry)} is not KEY=VALUE`);
+  }
+  if (config.workingDir !== undefined && !/^\/[^\0]*$/.test(config.workingDir)) {
+    fail(`workingDir ${JSON.stringify(config.workingDir)} is not an absolute path`);
+  }
+  for (const port of config.exposedPorts ?? []) {
+    const match = PORT.exec(port);
+    const number = match ? Number(match[1]) : 0;
+    if (number < 1 || number > 65535) fail(`${JSON.stringify(port)} is not a port like 8080 or 53/udp`);
+  }
+  if (config.user !== undefined && !USER.test(config.user)) {
+    fail(`user ${JSON.stringify(config.user)} is not NAME, UID or UID:GID`);
+  }
+}
+
+/** A deploy hook is an absolute http(s) URL; credentials belong in the signature, not the URL. */
+export function validateHookUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new KilnError('KILN_ERR_VALIDATION', 'the deploy hook is not a URL');
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new KilnError('KILN_ERR_VALIDATION', 'the deploy hook must be an http or https URL');
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw new KilnError(
+      'KILN_ERR_VALIDATION',
+      'the deploy hook URL must not hold credentials: receivers check the X-Kiln-Signature-256 header',
+    );
+  }
 }

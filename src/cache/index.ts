@@ -30,6 +30,8 @@ export {
   compressionFromUrl,
   type Compression,
 } from './formats/compression.js';
+// The compression streams live in src/compression; re-exported so the warehouse's clients (the
+// cache protocol routes) keep one import.
 export {
   compressStream,
   decompressStream,
@@ -38,7 +40,7 @@ export {
   type StreamCompression,
   type CompressionStreamOptions,
   XZ_DECOMPRESS_MEMLIMIT_BYTES,
-} from './formats/compression-process.js';
+} from '../compression/index.js';
 export { createFsStorage, type FsObjectStorage } from './storage/fs.js';
 export { isValidKey, assertValidKey, MAX_KEY_LENGTH, MAX_SEGMENT_LENGTH } from './storage/keys.js';
 export { resolveRange } from './storage/range.js';

@@ -2,6 +2,7 @@ import type {
   BuildView,
   CleanupBody,
   CleanupResponse,
+  ImageOfBuildBody,
   ListBuildsResponse,
   LogResponse,
   StatsResponse,
@@ -74,6 +75,11 @@ export class KilnClient {
     if (params.after !== undefined) query.set('after', String(params.after));
     if (params.limit !== undefined) query.set('limit', String(params.limit));
     return this.json<LogResponse>('GET', withQuery(`/api/v1/builds/${encodeURIComponent(id)}/log`, query));
+  }
+
+  /** Builds and pushes an image of a succeeded build; answers when it is in the registry. */
+  imageOfBuild(id: string, body: ImageOfBuildBody): Promise<BuildView> {
+    return this.json<BuildView>('POST', `/api/v1/builds/${encodeURIComponent(id)}/image`, body);
   }
 
   cancelBuild(id: string): Promise<BuildView> {

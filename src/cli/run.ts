@@ -8,7 +8,7 @@ import { runPush } from './commands/push.js';
 import { runServe } from './commands/serve.js';
 import { runStore } from './commands/store.js';
 import { runTemplate } from './commands/template.js';
-import { runCancel, runCleanup, runList, runStats, runStatus } from './commands/simple.js';
+import { runCancel, runCleanup, runImage, runList, runStats, runStatus } from './commands/simple.js';
 import { exitCodeFor, formatError, isUsageError } from './errors.js';
 import { writeLine, type CliIo } from './io.js';
 import { usageText } from './usage.js';
@@ -57,6 +57,8 @@ function execute(plan: Plan, io: CliIo): Promise<number> | number {
       return runLogs(plan, io);
     case 'cancel':
       return runCancel(plan, io);
+    case 'image':
+      return runImage(plan, io);
     case 'list':
       return runList(plan, io);
     case 'stats':

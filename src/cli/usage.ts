@@ -15,6 +15,7 @@ Commands:
   status    show one build
   logs      print a build's log
   cancel    cancel a build
+  image     push an OCI image of a finished build's outputs
   list      list builds
   stats     build statistics
   cleanup   delete old builds
@@ -66,6 +67,11 @@ Options:
   --image REGISTRY/REPO[:TAG]
                        push an OCI image of the outputs (tagged also with the build id and a
                        UTC timestamp); plain HTTP for loopback registries
+  --entrypoint ARG     the image's Entrypoint, one argument per use (repeatable); also
+  --cmd ARG, --image-env K=V, --port 8080[/udp], --workdir DIR, --user U
+  --deploy-hook URL    after the image is pushed, POST to URL (HMAC-SHA256 signed in
+                       X-Kiln-Signature-256, retried); the repository's 'current' tag moves
+                       to the image only when every step, this one included, succeeded
   --service ID         the service the build belongs to (concurrency group)
   --label KEY=VALUE    label the build (repeatable)
   --priority N         -100..100, higher runs first (write --priority=-5 for negative values)
@@ -94,6 +100,20 @@ ${CLIENT}`,
   cancel: `Usage: kiln cancel ID [--json]
 
 Cancels a pending or running build.
+
+${CLIENT}`,
+
+  image: `Usage: kiln image ID --image REGISTRY/REPO[:TAG] [--current] [--json]
+
+Builds an OCI image of a succeeded build's outputs and pushes it, tagged also with the build id
+and a UTC timestamp; the build record then shows its digest. Registry failures exit 1.
+
+Options:
+  --image REF          where to push (required)
+  --current            also point the repository's 'current' tag at it (a rollback)
+  --entrypoint ARG, --cmd ARG, --image-env K=V, --port P, --workdir DIR, --user U
+                       the image's runtime settings (as for kiln build)
+  --json               print the build, with its image
 
 ${CLIENT}`,
 

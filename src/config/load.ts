@@ -38,7 +38,10 @@ function fromEnv(env: Env): Record<string, unknown> {
       url: pick('DOCKER_REGISTRY_URL'),
       username: pick('DOCKER_REGISTRY_USERNAME'),
       password: pick('DOCKER_REGISTRY_PASSWORD'),
+      compression: pick('KILN_IMAGE_COMPRESSION'),
+      fallbackUrl: pick('KILN_REGISTRY_FALLBACK_URL'),
     },
+    deploy: { secret: pick('KILN_DEPLOY_SECRET') },
     upstreamCache: { url: pick('NIX_CACHE_URL'), localCacheDir: pick('NIX_LOCAL_CACHE_DIR') },
     // Space-separated, as in nix.conf: binary caches builds substitute from and the keys they sign with.
     cache: {

@@ -128,6 +128,36 @@ export const ConfigSchema = Type.Object(
           description: 'Registries spoken to over plain HTTP besides loopback ones (host:port).',
         }),
         maxLayers: Type.Integer({ minimum: 2, maximum: 125, default: 100 }),
+        compression: Type.Union([Type.Literal('gzip'), Type.Literal('zstd')], {
+          default: 'gzip',
+          description: 'How image layers are compressed; zstd needs a runtime that reads tar+zstd layers.',
+        }),
+        attempts: Type.Integer({
+          minimum: 1,
+          maximum: 20,
+          default: 6,
+          description: 'Tries per registry request (5xx, 429, connection errors) before giving up.',
+        }),
+        retryBaseDelayMs: Type.Integer({ minimum: 1, maximum: 60_000, default: 250 }),
+        fallbackUrl: Type.String({
+          default: '',
+          description:
+            'A registry (host:port) images go to when the primary stays down after its retries; same repository and tags.',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** Deploy hooks: the POST after a build's image is pushed, signed so receivers can trust it. */
+    deploy: Type.Object(
+      {
+        secret: Type.String({
+          default: '',
+          description:
+            'HMAC-SHA256 key of the X-Kiln-Signature-256 header; builds with a deploy hook are refused without one.',
+        }),
+        attempts: Type.Integer({ minimum: 1, maximum: 20, default: 5 }),
+        attemptTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
+        baseDelayMs: Type.Integer({ minimum: 1, maximum: 60_000, default: 500 }),
       },
       { additionalProperties: false, default: {} },
     ),

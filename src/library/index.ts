@@ -3,6 +3,7 @@ export {
   type NixExpressionBuildOptions,
   type GitRepositoryBuildOptions,
   type TemplateBuildOptions,
+  type BuildStatistics,
 } from './nix-build-service.js';
 export { GitIntegration, type CloneRepositoryOptions } from './git-integration.js';
 export {

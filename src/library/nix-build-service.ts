@@ -37,6 +37,15 @@ export interface GitRepositoryBuildOptions extends BuildCallOptions {
   submodules?: boolean;
 }
 
+/**
+ * Seed 002's `getBuildStatistics` result: kiln's statistics (success rate, averages of build time,
+ * image size and bytes pushed, last good image, ...) plus the seed's `averageBuildTime` in seconds.
+ */
+export interface BuildStatistics extends Statistics {
+  /** Seconds, over succeeded builds (seed 002's name); `averageBuildTimeMs` has it in milliseconds. */
+  averageBuildTime: number | null;
+}
+
 /** Seed 002's `buildFromTemplate` options: the template's parameters, and environment overrides. */
 export interface TemplateBuildOptions {
   serviceId?: string;
@@ -182,8 +191,12 @@ export class NixBuildService {
     return this.kiln.cleanup(ms, false);
   }
 
-  getBuildStatistics(serviceId?: string): Promise<Statistics> {
-    return this.kiln.statistics({ serviceId });
+  async getBuildStatistics(serviceId?: string): Promise<BuildStatistics> {
+    const stats = await this.kiln.statistics({ serviceId });
+    return {
+      ...stats,
+      averageBuildTime: stats.averageBuildTimeMs === null ? null : stats.averageBuildTimeMs / 1000,
+    };
   }
 
   close(): Promise<void> {

@@ -4,7 +4,10 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
   GitBuildPreparer,
+  DeployHooks,
   ImageSteps,
+  KeyedLock,
+  CURRENT_TAG,
   checkImageReference,
   registryHost,
   type GitBuildsDeps,
@@ -181,10 +184,15 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
         : { username: config.registry.username, password: config.registry.password },
     insecureRegistries: config.registry.insecure,
     maxLayers: config.registry.maxLayers,
+    compression: config.registry.compression,
+    fallbackRegistry: registryHost(config.registry.fallbackUrl),
+    retry: { maxAttempts: config.registry.attempts, baseDelayMs: config.registry.retryBaseDelayMs },
     nixBinDir: config.nix.binDir,
     workspaceDir: config.builds.workspaceDir,
   };
   const imageSteps = new ImageSteps(imageSettings, clock);
+  const deployHooks = new DeployHooks(config.deploy);
+  const groupLock = new KeyedLock();
 
   const pool: WorkerPool = createWorkerPool<BuildRecord>({
     concurrency: config.builds.concurrency,
@@ -206,6 +214,8 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
           pushOutputs,
           gitBuilds: gitPreparer,
           images: imageSteps,
+          deployHooks,
+          groupLock,
         },
         build,
         signal,
@@ -237,6 +247,20 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     defaultPushCache: (serviceId) => config.cache.pushByService[serviceId],
     git: gitBuilds,
     renderTemplate: (name, values, options) => templates.render(name, values, options),
+    canDeploy: config.deploy.secret !== '',
+    shipImageOf: async (build, options, signal, log) => {
+      // Not part of a group any more: the image takes the user's tag itself.
+      const single = { ...build, groupId: null };
+      const prepared = await imageSteps.build(single, build.outputs, signal, log);
+      const image = await imageSteps.push(single, prepared, signal, log);
+      if (!options.current) return image;
+      await imageSteps.tagCurrent(
+        { ref: image.ref, bytes: prepared.manifestBytes, mediaType: prepared.manifestMediaType },
+        signal,
+        log,
+      );
+      return { ...image, current: true, tags: [...image.tags, CURRENT_TAG] };
+    },
     checkImage: (reference) => {
       checkImageReference(reference, imageSettings);
     },

@@ -44,6 +44,45 @@ export interface BuildImage {
   /** Blob bytes actually sent (what the registry lacked). */
   bytesUploaded: number;
   pushDurationMs: number;
+  /** Bytes of the image manifest (an index entry needs them). */
+  manifestSize?: number | undefined;
+  /** Set when the primary registry stayed down and the image went to the configured fallback. */
+  fallback?: boolean | undefined;
+  /** The `current` tag points at this image: every step of the build, deploy included, succeeded. */
+  current?: boolean | undefined;
+  /** Multi-system builds: the image index over every system's image, once all are pushed. */
+  index?: BuildImageIndex | undefined;
+}
+
+/** The image index of a build group (one image per system), pushed under the user's tags. */
+export interface BuildImageIndex {
+  ref: string;
+  digest: string;
+  tags: string[];
+  platforms: string[];
+}
+
+/** The image's runtime settings a submission may set (OCI config: Entrypoint, Cmd, ...). */
+export interface ImageConfig {
+  entrypoint?: string[] | undefined;
+  cmd?: string[] | undefined;
+  /** `KEY=VALUE`, added after kiln's `PATH=/bin`. */
+  env?: string[] | undefined;
+  workingDir?: string | undefined;
+  /** `8080/tcp`, `53/udp` (a bare port means tcp). */
+  exposedPorts?: string[] | undefined;
+  user?: string | undefined;
+}
+
+/** The deploy hook's delivery, once it is made. */
+export interface BuildDeploy {
+  /** The hook's URL with any userinfo and query removed. */
+  url: string;
+  deliveryId: string;
+  /** HTTP status of the accepted attempt. */
+  status: number;
+  attempts: number;
+  durationMs: number;
 }
 
 /** The commit a Git build used. `date` is ISO 8601 (the author date). */
@@ -124,6 +163,12 @@ export interface BuildRecord {
   imageRef: string | null;
   /** The image pushed, once it is. */
   image: BuildImage | null;
+  /** Runtime settings for the image (Entrypoint, Cmd, ...), as submitted. */
+  imageConfig: ImageConfig | null;
+  /** URL POSTed to (signed) after the image is pushed; the `current` tag moves only if it accepts. */
+  deployHook: string | null;
+  /** The deploy hook's accepted delivery. */
+  deploy: BuildDeploy | null;
 }
 
 export type NewBuild = Pick<
@@ -146,6 +191,8 @@ export type NewBuild = Pick<
   cacheKey?: string | null | undefined;
   secrets?: string | null | undefined;
   imageRef?: string | null | undefined;
+  imageConfig?: ImageConfig | null | undefined;
+  deployHook?: string | null | undefined;
 };
 
 /** Fields a worker or the service may change after insertion. */
@@ -175,6 +222,8 @@ export type BuildPatch = Partial<
     | 'secrets'
     | 'drvPaths'
     | 'image'
+    | 'imageRef'
+    | 'deploy'
   >
 >;
 
@@ -214,6 +263,9 @@ export interface BuildAggregate {
   /** Averages over succeeded builds; null when there are none. */
   averageDurationMs: number | null;
   averageArtifactSize: number | null;
+  /** Averages of `image.size` and `image.bytesUploaded` over succeeded builds that pushed an image; null when none did. */
+  averageImageSize: number | null;
+  averageImageBytesUploaded: number | null;
   /** Sum of running time of builds that overlap [since, now], clipped to that window. */
   busyMs: number;
 }
@@ -225,6 +277,9 @@ export interface StatsQuery {
   since?: number;
   now: number;
 }
+
+/** Which builds `newestSucceededWithImage` looks at: the same scope as `aggregate`, without a clock. */
+export type ImageScopeQuery = Omit<StatsQuery, 'now'>;
 
 export interface BuildRepo {
   insert(build: NewBuild): Promise<BuildRecord>;
@@ -251,6 +306,11 @@ export interface BuildRepo {
   delete(ids: readonly string[]): Promise<number>;
   countByStatus(status: BuildStatus): Promise<number>;
   aggregate(query: StatsQuery): Promise<BuildAggregate>;
+  /**
+   * The succeeded build with an image that finished last (then highest seq) among those in scope, if
+   * any. A build only succeeds once its image is pushed, so this is the last known-good image.
+   */
+  newestSucceededWithImage(query: ImageScopeQuery): Promise<BuildRecord | undefined>;
 }
 
 export interface StepRepo {

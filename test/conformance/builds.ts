@@ -49,6 +49,9 @@ export function buildRecordTests(storeTest: StoreTest): void {
           secrets: null,
           imageRef: null,
           image: null,
+          imageConfig: null,
+          deployHook: null,
+          deploy: null,
         };
         const { seq, ...rest } = inserted;
         assert.equal(typeof seq, 'number');
@@ -155,6 +158,24 @@ export function buildRecordTests(storeTest: StoreTest): void {
       assert.equal((await store.builds.get(inserted.id))?.imageRef, '127.0.0.1:5000/app:v1');
     });
 
+    storeTest('a build keeps its image settings and deploy hook', async ({ store }) => {
+      const imageConfig = {
+        entrypoint: ['/bin/app', '--serve'],
+        cmd: ['--port', '8080'],
+        env: ['MODE=prod'],
+        workingDir: '/srv',
+        exposedPorts: ['8080/tcp'],
+        user: '1000:1000',
+      };
+      const inserted = await store.builds.insert(
+        newBuild({ imageConfig, deployHook: 'https://deploy.example/hook' }),
+      );
+      const got = await store.builds.get(inserted.id);
+      assert.deepEqual(got?.imageConfig, imageConfig);
+      assert.equal(got?.deployHook, 'https://deploy.example/hook');
+      assert.equal(got?.deploy, null);
+    });
+
     storeTest('a build keeps the cache it pushes to', async ({ store }) => {
       const inserted = await store.builds.insert(newBuild({ pushCache: 'team' }));
       assert.equal(inserted.pushCache, 'team');
@@ -208,6 +229,21 @@ export function buildRecordTests(storeTest: StoreTest): void {
         size: 456,
         bytesUploaded: 123,
         pushDurationMs: 78,
+        current: true,
+        index: {
+          ref: '127.0.0.1:5000/app:latest',
+          digest: `sha256:${'d'.repeat(64)}`,
+          tags: ['latest'],
+          platforms: ['linux/amd64', 'linux/386'],
+        },
+      },
+      imageRef: '127.0.0.1:5000/app:v2',
+      deploy: {
+        url: 'https://deploy.example/hook',
+        deliveryId: 'd-1',
+        status: 204,
+        attempts: 2,
+        durationMs: 40,
       },
     };
 
@@ -238,6 +274,8 @@ export function buildRecordTests(storeTest: StoreTest): void {
         secrets: null,
         cached: false,
         image: null,
+        imageRef: null,
+        deploy: null,
       };
       const updated = await store.builds.update(inserted.id, cleared);
       assert.deepEqual(updated, { ...inserted, ...fullPatch, ...cleared });

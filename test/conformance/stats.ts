@@ -18,6 +18,8 @@ const EMPTY: BuildAggregate = {
   running: 0,
   averageDurationMs: null,
   averageArtifactSize: null,
+  averageImageSize: null,
+  averageImageBytesUploaded: null,
   busyMs: 0,
 };
 

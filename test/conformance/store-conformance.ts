@@ -7,6 +7,7 @@ import { cacheStatsTests } from './cache-stats.js';
 import { cacheTests } from './caches.js';
 import { claimTests } from './claims.js';
 import { storeTestWith } from './harness.js';
+import { imageStatsTests } from './image-stats.js';
 import type { OpenStore } from './harness.js';
 import { lifecycleTests } from './lifecycle.js';
 import { logCapTests } from './log-cap.js';
@@ -32,6 +33,7 @@ export function runStoreConformance(backendName: string, openStore: OpenStore): 
     claimTests(storeTest);
     maintenanceTests(storeTest);
     statsTests(storeTest);
+    imageStatsTests(storeTest);
     stepTests(storeTest);
     logTests(storeTest);
     logCapTests(storeTest);

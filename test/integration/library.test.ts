@@ -38,6 +38,12 @@ describe("library API (import from 'kiln')", () => {
     assert.equal(stats.total, 2);
     assert.equal(stats.successRate, 100, 'a cancelled build is not a failure');
     assert.equal(stats.byStatus['cancelled'], 1);
+    // Seed 002 reads averageBuildTime in seconds; no build pushed an image, so no image figures.
+    assert.equal(stats.averageBuildTime, (stats.averageBuildTimeMs ?? NaN) / 1000);
+    assert.deepEqual(
+      [stats.averageImageSize, stats.averageBytesPushed, stats.lastGoodImage],
+      [null, null, null],
+    );
     assert.equal((await service.listBuilds({ serviceId: 'service-123' })).length, 2);
 
     await assert.rejects(

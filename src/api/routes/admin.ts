@@ -26,6 +26,10 @@ export function adminRoutes(app: FastifyInstance, deps: ApiDeps): void {
           ...stats.scope,
           since: stats.scope.since === null ? null : new Date(stats.scope.since).toISOString(),
         },
+        lastGoodImage:
+          stats.lastGoodImage === null
+            ? null
+            : { ...stats.lastGoodImage, finishedAt: new Date(stats.lastGoodImage.finishedAt).toISOString() },
       };
     },
   );

@@ -5,6 +5,7 @@ import { KilnError } from '../../errors/index.js';
 import type { ApiDeps } from '../deps.js';
 import {
   ErrorBody,
+  ImageOfBuildBody,
   ListBuildsQuery,
   ListBuildsResponse,
   LogQuery,
@@ -120,6 +121,28 @@ export function buildRoutes(app: FastifyInstance, deps: ApiDeps): void {
       }
       const last = lines[lines.length - 1];
       return { lines: lines.map(logLineView), nextAfter: last ? last.seq : after, complete };
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: ImageOfBuildBody }>(
+    '/api/v1/builds/:id/image',
+    {
+      schema: {
+        summary: "Build and push an image of a succeeded build's outputs",
+        description:
+          'Answers when the image is in the registry; the build record then holds its digest. Registry failures are 502.',
+        params: IdParams,
+        body: ImageOfBuildBody,
+        response: { 200: { $ref: 'BuildView#' }, ...errors },
+      },
+    },
+    async (request, reply) => {
+      // The caller hung up: stop building and pushing.
+      const stop = new AbortController();
+      reply.raw.on('close', () => {
+        if (!reply.raw.writableFinished) stop.abort(new Error('client went away'));
+      });
+      return buildView(await deps.builds.imageOf(request.params.id, request.body, stop.signal));
     },
   );
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { encodeNix32 } from '../../nar/index.js';
-import { compressStream } from '../formats/compression-process.js';
+import { compressStream } from '../../compression/index.js';
 import type { PutBody } from './types.js';
 
 export const DEFAULT_MEMORY_LIMIT = 64 * 1024 * 1024;

@@ -1,6 +1,6 @@
 import { KilnError } from '../../errors/index.js';
 import { queryPathInfoJson } from '../../runner/nix/index.js';
-import { pipeThroughProgram } from '../formats/filter-process.js';
+import { pipeThroughProgram } from '../../compression/index.js';
 import { parsePathInfoJson } from './plan.js';
 import type { PushSource } from './types.js';
 

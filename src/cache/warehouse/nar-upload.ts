@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { KilnError } from '../../errors/index.js';
 import { encodeNix32, renderNixHash, validateNar } from '../../nar/index.js';
-import { decompressStream } from '../formats/compression-process.js';
+import { decompressStream } from '../../compression/index.js';
 import type { ObjectInfo, ObjectStorage } from '../storage/types.js';
 import { parseNarFileKey } from './names.js';
 

@@ -11,6 +11,8 @@ import {
   type ClientFlags,
   parseOptions,
 } from './common.js';
+import { IMAGE_CONFIG_OPTIONS, parseImageConfig } from './image.js';
+import type { ImageConfig } from '../../persistence/index.js';
 
 export type BuildSourceFlag =
   | { kind: 'file'; path: string }
@@ -42,6 +44,10 @@ export interface BuildPlan {
   push: string | undefined;
   /** `REGISTRY/REPO[:TAG]` the server pushes an image of the outputs to. */
   image: string | undefined;
+  /** The image's Entrypoint, Cmd, Env, WorkingDir, ExposedPorts and User. */
+  imageConfig: ImageConfig | undefined;
+  /** URL the server POSTs (signed) to after pushing the image. */
+  deployHook: string | undefined;
   /** submit: print ids and return; wait: block until terminal; follow: wait and stream the log. */
   mode: 'submit' | 'wait' | 'follow';
   json: boolean;
@@ -64,6 +70,8 @@ export function parseBuildArgs(args: readonly string[]): BuildPlan | { command: 
     priority: { type: 'string' },
     push: { type: 'string' },
     image: { type: 'string' },
+    ...IMAGE_CONFIG_OPTIONS,
+    'deploy-hook': { type: 'string' },
     git: { type: 'string' },
     ref: { type: 'string' },
     attr: { type: 'string', short: 'A' },
@@ -147,6 +155,15 @@ export function parseBuildArgs(args: readonly string[]): BuildPlan | { command: 
     );
   }
 
+  const imageOnly = (
+    ['entrypoint', 'cmd', 'image-env', 'workdir', 'port', 'user', 'deploy-hook'] as const
+  ).find((name) => values[name] !== undefined && values.image === undefined);
+  if (imageOnly !== undefined) {
+    throw new KilnError('KILN_ERR_VALIDATION', `option '--${imageOnly}' goes with --image`, {
+      option: `--${imageOnly}`,
+    });
+  }
+
   if (values.wait && values.follow) {
     throw new KilnError(
       'KILN_ERR_VALIDATION',
@@ -194,6 +211,8 @@ export function parseBuildArgs(args: readonly string[]): BuildPlan | { command: 
       values.priority === undefined ? undefined : parseInteger('--priority', values.priority, -100, 100),
     push: nonEmpty('--push', values.push),
     image: nonEmpty('--image', values.image),
+    imageConfig: parseImageConfig(values),
+    deployHook: nonEmpty('--deploy-hook', values['deploy-hook']),
     mode: values.follow ? 'follow' : values.wait ? 'wait' : 'submit',
     json: values.json ?? false,
   };

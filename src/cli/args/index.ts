@@ -10,6 +10,7 @@ import {
   type LogsPlan,
   type StatusPlan,
 } from './id-commands.js';
+import { parseImageArgs, type ImagePlan } from './image.js';
 import { parseListArgs, type ListPlan } from './list.js';
 import { parsePushArgs, type PushPlan } from './push.js';
 import { parseServeArgs, type ServePlan } from './serve.js';
@@ -19,7 +20,7 @@ import { parseTemplateArgs, type TemplatePlan } from './template.js';
 import { parseTokenArgs, type TokenPlan } from './token.js';
 
 export type { BuildPlan, CleanupPlan, CancelPlan, LogsPlan, StatusPlan, ListPlan, ServePlan, StatsPlan };
-export type { PushPlan, CachePlan, TokenPlan, StorePlan, TemplatePlan };
+export type { PushPlan, CachePlan, TokenPlan, StorePlan, TemplatePlan, ImagePlan };
 export type { ClientFlags } from './common.js';
 
 export const COMMANDS = [
@@ -28,6 +29,7 @@ export const COMMANDS = [
   'status',
   'logs',
   'cancel',
+  'image',
   'list',
   'stats',
   'cleanup',
@@ -57,6 +59,7 @@ export type Plan =
   | StatusPlan
   | LogsPlan
   | CancelPlan
+  | ImagePlan
   | ListPlan
   | StatsPlan
   | CleanupPlan
@@ -103,6 +106,8 @@ export function parseCommandLine(argv: readonly string[]): Plan {
       return parseLogsArgs(rest);
     case 'cancel':
       return parseCancelArgs(rest);
+    case 'image':
+      return parseImageArgs(rest);
     case 'list':
       return parseListArgs(rest);
     case 'stats':

@@ -60,6 +60,8 @@ export function submitBody(plan: BuildPlan, cwd: string): SubmitBuildBody {
   if (plan.priority !== undefined) body.priority = plan.priority;
   if (plan.push !== undefined) body.push = plan.push;
   if (plan.image !== undefined) body.image = plan.image;
+  if (plan.imageConfig !== undefined) body.imageConfig = plan.imageConfig;
+  if (plan.deployHook !== undefined) body.deployHook = plan.deployHook;
   return body;
 }
 
@@ -88,7 +90,14 @@ function readSourceFile(path: string): string {
 /** --json output: one build as it is, several (one per --system) as a group. */
 export function jsonResult(builds: readonly BuildView[]): unknown {
   if (builds.length === 1) return builds[0];
-  return { groupId: builds[0]?.groupId ?? null, status: groupStatus(builds), builds };
+  // Several systems: the group's image is the index over every system's image.
+  const index = builds.find((b) => b.image?.index !== undefined)?.image?.index;
+  return {
+    groupId: builds[0]?.groupId ?? null,
+    status: groupStatus(builds),
+    ...(index && { image: { ref: index.ref, digest: index.digest } }),
+    builds,
+  };
 }
 
 export async function runBuild(plan: BuildPlan, io: CliIo): Promise<number> {

@@ -1,4 +1,4 @@
-import type { CancelPlan, CleanupPlan, ListPlan, StatsPlan, StatusPlan } from '../args/index.js';
+import type { CancelPlan, CleanupPlan, ImagePlan, ListPlan, StatsPlan, StatusPlan } from '../args/index.js';
 import { connect } from '../connection.js';
 import { writeJson, writeLine, type CliIo } from '../io.js';
 import { detailLines } from '../render/build.js';
@@ -20,6 +20,20 @@ export async function runCancel(plan: CancelPlan, io: CliIo): Promise<number> {
   else if (build.status === 'cancelled') writeLine(io.stdout, `cancelled ${build.id}`);
   else if (build.finishedAt !== null) writeLine(io.stdout, `${build.id} already ended: ${build.status}`);
   else writeLine(io.stdout, `cancel requested for ${build.id} (status: ${build.status})`);
+  return 0;
+}
+
+export async function runImage(plan: ImagePlan, io: CliIo): Promise<number> {
+  const build = await connect(plan.client, io).imageOfBuild(plan.id, {
+    image: plan.image,
+    ...(plan.imageConfig && { imageConfig: plan.imageConfig }),
+    ...(plan.current && { current: true }),
+  });
+  if (plan.json) writeJson(io.stdout, build);
+  else if (build.image) {
+    writeLine(io.stdout, `${build.image.ref}@${build.image.digest}`);
+    writeLine(io.stdout, `tags: ${build.image.tags.join(', ')}`);
+  }
   return 0;
 }
 

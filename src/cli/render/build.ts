@@ -51,7 +51,8 @@ export function summaryLines(build: BuildView): string[] {
   build.outputs.forEach((out, i) => detail(i === 0 ? 'output' : '', out));
   if (build.artifactSize !== null) detail('size', formatBytes(build.artifactSize));
   if (build.cached) detail('cached', 'yes: answered from an earlier identical build');
-  if (build.image) detail('image', `${build.image.ref}@${build.image.digest}`);
+  if (build.image) detail('image', imageText(build.image));
+  if (build.image?.index) detail('index', `${build.image.index.ref}@${build.image.index.digest}`);
   if (build.status !== 'succeeded') {
     if (build.error) detail('error', build.error);
     if (build.reason && build.reason !== build.error) detail('reason', build.reason);
@@ -112,7 +113,21 @@ export function detailLines(build: BuildView, now: number): string[] {
   if (build.built.length > 0) row('built', `${build.built.length} derivations`);
   if (build.pushCache !== null) row('pushed', `${build.pushed.length} paths to ${build.pushCache}`);
   if (build.cached) row('cached', 'yes');
-  if (build.image) row('image', `${build.image.ref}@${build.image.digest}`);
+  if (build.image) {
+    row('image', imageText(build.image));
+    row('tags', build.image.tags.join(', '));
+    row('layers', `${build.image.layers.length}, ${formatBytes(build.image.size)} compressed`);
+    row(
+      'uploaded',
+      `${formatBytes(build.image.bytesUploaded)} in ${formatDuration(build.image.pushDurationMs)}`,
+    );
+  }
+  if (build.image?.index) {
+    const index = build.image.index;
+    row('index', `${index.ref}@${index.digest} (${index.platforms.join(', ')})`);
+  }
+  if (build.deploy)
+    row('deploy', `${build.deploy.url}: HTTP ${build.deploy.status}, attempt ${build.deploy.attempts}`);
   if (build.exitCode !== null) row('exit code', String(build.exitCode));
   if (build.error) row('error', build.error);
   if (build.reason && build.reason !== build.error) row('reason', build.reason);
@@ -140,4 +155,10 @@ function indentRest(head: string, value: string): string[] {
 
 function isFinished(build: BuildView): boolean {
   return build.finishedAt !== null;
+}
+
+/** `REF@DIGEST`, marked when it is the repository's current image or went to the fallback. */
+function imageText(image: NonNullable<BuildView['image']>): string {
+  const notes = [image.current ? 'current' : '', image.fallback ? 'fallback registry' : ''].filter(Boolean);
+  return `${image.ref}@${image.digest}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`;
 }

@@ -22,11 +22,19 @@ export function statsLines(stats: StatsResponse): string[] {
     `success rate:      ${stats.successRate === null ? '-' : `${stats.successRate.toFixed(1)}%`}`,
     `avg build time:    ${stats.averageBuildTimeMs === null ? '-' : formatDuration(stats.averageBuildTimeMs)}`,
     `avg artifact size: ${stats.averageArtifactSize === null ? '-' : formatBytes(stats.averageArtifactSize)}`,
+    `avg image size:    ${stats.averageImageSize === null ? '-' : formatBytes(stats.averageImageSize)}`,
+    `avg bytes pushed:  ${stats.averageBytesPushed === null ? '-' : formatBytes(stats.averageBytesPushed)}`,
+    `last good image:   ${lastGoodImage(stats.lastGoodImage)}`,
     `queue length:      ${stats.queueLength}`,
     `workers:           ${w.busy}/${w.slots} busy (${pct(w.utilization)})` +
       (w.utilizationWindow === null ? '' : `, ${pct(w.utilizationWindow)} over the window`),
   ];
   return lines;
+}
+
+/** `REF@DIGEST (build ID)`: pullable as it is, and names the build that made it. */
+function lastGoodImage(image: StatsResponse['lastGoodImage']): string {
+  return image === null ? '-' : `${image.ref}@${image.digest} (build ${image.buildId})`;
 }
 
 /** `kiln cleanup` for people. */

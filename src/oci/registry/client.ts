@@ -9,7 +9,7 @@ import {
   isRetryableStatus,
   retryAfterMs,
   type RetryPolicy,
-} from './backoff.js';
+} from '../../retry/index.js';
 import { chunkRanges, effectiveChunkSize, formatContentRange } from './chunks.js';
 import {
   createHttpTransport,

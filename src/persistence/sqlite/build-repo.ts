@@ -7,6 +7,7 @@ import type {
   BuildRecord,
   BuildRepo,
   BuildStatus,
+  ImageScopeQuery,
   NewBuild,
   StatsQuery,
 } from '../types.js';
@@ -42,10 +43,10 @@ export class SqliteBuildRepo implements BuildRepo {
     this.insertStatement = db.prepare<[Params], BuildRow>(`
       INSERT INTO builds (id, status, source, env, system, group_id, service_id, labels, priority,
         timeout_seconds, max_silent_seconds, drv_paths, outputs, progress, created_at, push_cache,
-        commit_info, cache_key, secrets, image_ref)
+        commit_info, cache_key, secrets, image_ref, image_config, deploy_hook)
       VALUES (@id, @status, @source, @env, @system, @group_id, @service_id, @labels, @priority,
         @timeout_seconds, @max_silent_seconds, @drv_paths, @outputs, @progress, @created_at, @push_cache,
-        @commit_info, @cache_key, @secrets, @image_ref)
+        @commit_info, @cache_key, @secrets, @image_ref, @image_config, @deploy_hook)
       RETURNING *`);
     this.getStatement = db.prepare<[string], BuildRow>('SELECT * FROM builds WHERE id = ?');
     this.nextPendingStatement = db
@@ -199,24 +200,42 @@ export class SqliteBuildRepo implements BuildRepo {
   aggregate(query: StatsQuery): Promise<BuildAggregate> {
     return settle(() => {
       const params: Params = { now: query.now, since: query.since ?? NO_LOWER_BOUND };
-      const filters: string[] = [];
-      if (query.serviceId !== undefined) {
-        filters.push('service_id = @serviceId');
-        params.serviceId = query.serviceId;
-      }
-      if (query.label) {
-        filters.push(
-          'EXISTS (SELECT 1 FROM json_each(builds.labels) AS l WHERE l.key = @labelKey AND l.value = @labelValue)',
-        );
-        params.labelKey = query.label.key;
-        params.labelValue = query.label.value;
-      }
-      const filter = filters.map((condition) => ` AND ${condition}`).join('');
+      const filter = scopeFilter(query, params);
       const perStatus = this.shaped.get<StatusAggregateRow>(perStatusSql(filter)).all(params);
       const busy = this.shaped.get<{ busy_ms: number }>(busySql(filter)).get(params);
       return toAggregate(perStatus, busy?.busy_ms ?? 0);
     });
   }
+
+  newestSucceededWithImage(query: ImageScopeQuery): Promise<BuildRecord | undefined> {
+    return settle(() => {
+      const params: Params = { since: query.since ?? NO_LOWER_BOUND };
+      const filter = scopeFilter(query, params);
+      // finished_at first: with several workers, the build that finished last pushed last.
+      const sql = `
+        SELECT * FROM builds
+        WHERE status = 'succeeded' AND image IS NOT NULL AND created_at >= @since${filter}
+        ORDER BY finished_at DESC, seq DESC LIMIT 1`;
+      return mapOptional(this.shaped.get<BuildRow>(sql).get(params));
+    });
+  }
+}
+
+/** ` AND ...` conditions for the service and label of a stats scope, with their values added to `params`. */
+function scopeFilter(query: ImageScopeQuery, params: Params): string {
+  const filters: string[] = [];
+  if (query.serviceId !== undefined) {
+    filters.push('service_id = @serviceId');
+    params.serviceId = query.serviceId;
+  }
+  if (query.label) {
+    filters.push(
+      'EXISTS (SELECT 1 FROM json_each(builds.labels) AS l WHERE l.key = @labelKey AND l.value = @labelValue)',
+    );
+    params.labelKey = query.label.key;
+    params.labelValue = query.label.value;
+  }
+  return filters.map((condition) => ` AND ${condition}`).join('');
 }
 
 interface StatusAggregateRow {
@@ -224,12 +243,19 @@ interface StatusAggregateRow {
   count: number;
   avg_duration: number | null;
   avg_size: number | null;
+  avg_image_size: number | null;
+  avg_image_uploaded: number | null;
 }
 
-/** Counts and averages per status over the builds created in the window. */
+/**
+ * Counts and averages per status over the builds created in the window. AVG skips NULLs, so builds
+ * without an image (json_extract of NULL is NULL) do not count towards the image averages.
+ */
 function perStatusSql(filter: string): string {
   return `
-    SELECT status, COUNT(*) AS count, AVG(duration_ms) AS avg_duration, AVG(artifact_size) AS avg_size
+    SELECT status, COUNT(*) AS count, AVG(duration_ms) AS avg_duration, AVG(artifact_size) AS avg_size,
+      AVG(json_extract(image, '$.size')) AS avg_image_size,
+      AVG(json_extract(image, '$.bytesUploaded')) AS avg_image_uploaded
     FROM builds WHERE created_at >= @since${filter}
     GROUP BY status`;
 }
@@ -262,6 +288,8 @@ function toAggregate(rows: readonly StatusAggregateRow[], busyMs: number): Build
     running: count('running'),
     averageDurationMs: succeeded?.avg_duration ?? null,
     averageArtifactSize: succeeded?.avg_size ?? null,
+    averageImageSize: succeeded?.avg_image_size ?? null,
+    averageImageBytesUploaded: succeeded?.avg_image_uploaded ?? null,
     busyMs,
   };
 }

@@ -1,11 +1,13 @@
 import type {
   BuildCommit,
+  BuildDeploy,
   BuildImage,
   BuildPatch,
   BuildProgress,
   BuildRecord,
   BuildSource,
   BuildStatus,
+  ImageConfig,
   NewBuild,
 } from '../types.js';
 
@@ -53,6 +55,9 @@ export interface BuildRow {
   secrets: string | null;
   image_ref: string | null;
   image: string | null;
+  image_config: string | null;
+  deploy_hook: string | null;
+  deploy: string | null;
 }
 
 export const INITIAL_PROGRESS: Readonly<BuildProgress> = {
@@ -106,6 +111,9 @@ export function rowToBuild(row: BuildRow): BuildRecord {
     secrets: row.secrets,
     imageRef: row.image_ref,
     image: row.image === null ? null : (JSON.parse(row.image) as BuildImage),
+    imageConfig: row.image_config === null ? null : (JSON.parse(row.image_config) as ImageConfig),
+    deployHook: row.deploy_hook,
+    deploy: row.deploy === null ? null : (JSON.parse(row.deploy) as BuildDeploy),
   };
 }
 
@@ -132,6 +140,8 @@ export function newBuildParams(build: NewBuild): Record<string, SqlValue> {
     cache_key: build.cacheKey ?? null,
     secrets: build.secrets ?? null,
     image_ref: build.imageRef ?? null,
+    image_config: build.imageConfig ? JSON.stringify(build.imageConfig) : null,
+    deploy_hook: build.deployHook ?? null,
   };
 }
 
@@ -171,6 +181,8 @@ export const PATCH_COLUMNS: Readonly<Record<PatchField, PatchColumn>> = {
   secrets: { column: 'secrets', json: false },
   drvPaths: { column: 'drv_paths', json: true },
   image: { column: 'image', json: true },
+  imageRef: { column: 'image_ref', json: false },
+  deploy: { column: 'deploy', json: true },
 };
 
 export interface PatchAssignment {

@@ -65,6 +65,7 @@ void describe('sqlite store specifics', () => {
           { version: 5, name: '005_git_builds.sql' },
           { version: 6, name: '006_templates.sql' },
           { version: 7, name: '007_build_images.sql' },
+          { version: 8, name: '008_image_pipeline.sql' },
         ]);
       } finally {
         db.close();

@@ -139,9 +139,53 @@ void describe('kiln build', () => {
       priority: -5,
       push: undefined,
       image: undefined,
+      imageConfig: undefined,
+      deployHook: undefined,
       mode: 'wait',
       json: true,
     });
+  });
+
+  void it('parses the image settings and the deploy hook, which go with --image', () => {
+    const plan = parse(
+      [
+        'build',
+        '--expr',
+        'x',
+        '--image',
+        '127.0.0.1:5000/app:v1',
+        '--entrypoint',
+        '/bin/app',
+        // A value that starts with a dash is written with = (parseArgs' rule).
+        '--entrypoint=--serve',
+        '--cmd=--port=8080',
+        '--image-env',
+        'MODE=prod',
+        '--port',
+        '8080',
+        '--port',
+        '53/udp',
+        '--workdir',
+        '/srv',
+        '--user',
+        '1000:1000',
+        '--deploy-hook',
+        'https://deploy.example/hook',
+      ],
+      'build',
+    );
+    assert.equal(plan.image, '127.0.0.1:5000/app:v1');
+    assert.deepEqual(plan.imageConfig, {
+      entrypoint: ['/bin/app', '--serve'],
+      cmd: ['--port=8080'],
+      env: ['MODE=prod'],
+      exposedPorts: ['8080', '53/udp'],
+      workingDir: '/srv',
+      user: '1000:1000',
+    });
+    assert.equal(plan.deployHook, 'https://deploy.example/hook');
+    rejects(['build', '--expr', 'x', '--entrypoint', '/bin/app'], 'KILN_ERR_VALIDATION', '--entrypoint');
+    rejects(['build', '--expr', 'x', '--deploy-hook', 'https://d/h'], 'KILN_ERR_VALIDATION', '--deploy-hook');
   });
 
   void it('parses an expression with defaults', () => {
@@ -329,5 +373,28 @@ void describe('kiln cleanup', () => {
     rejects(['cleanup', '--older-than', '1.5d'], 'KILN_ERR_VALIDATION', '--older-than');
     rejects(['cleanup', '--older-than', '99999999999999w'], 'KILN_ERR_VALIDATION', 'too large');
     rejects(['cleanup', '--older-than', '3d', '--force'], 'KILN_ERR_UNKNOWN_OPTION', '--force');
+  });
+});
+
+void describe('kiln image', () => {
+  void it('parses the build id, the reference and the flags', () => {
+    const plan = parse(
+      ['image', 'B1', '--image', 'reg/app:v2', '--current', '--cmd', 'serve', '--json'],
+      'image',
+    );
+    assert.deepEqual(plan, {
+      command: 'image',
+      client: { server: undefined, token: undefined, dataDir: undefined },
+      id: 'B1',
+      image: 'reg/app:v2',
+      imageConfig: { cmd: ['serve'] },
+      current: true,
+      json: true,
+    });
+  });
+
+  void it('needs an id and --image', () => {
+    rejects(['image', '--image', 'reg/app'], 'KILN_ERR_VALIDATION', 'ID');
+    rejects(['image', 'B1'], 'KILN_ERR_VALIDATION', '--image');
   });
 });

@@ -289,6 +289,14 @@ void describe('stats and cleanup renderers', () => {
       successRate: 80,
       averageBuildTimeMs: 12_300,
       averageArtifactSize: 1024 * 1024,
+      averageImageSize: 12.3 * 1024 * 1024,
+      averageBytesPushed: 2048,
+      lastGoodImage: {
+        buildId: 'b7',
+        ref: 'registry.local:5000/web:v1',
+        digest: 'sha256:abc',
+        finishedAt: '2024-03-01T10:00:00.000Z',
+      },
       queueLength: 1,
       workers: { slots: 4, busy: 2, utilization: 0.5, utilizationWindow: null },
     });
@@ -298,9 +306,31 @@ void describe('stats and cleanup renderers', () => {
       'success rate:      80.0%',
       'avg build time:    12s',
       'avg artifact size: 1.0 MiB',
+      'avg image size:    12.3 MiB',
+      'avg bytes pushed:  2.0 KiB',
+      'last good image:   registry.local:5000/web:v1@sha256:abc (build b7)',
       'queue length:      1',
       'workers:           2/4 busy (50.0%)',
     ]);
+  });
+
+  void it('renders stats of a service that never pushed an image', () => {
+    const lines = statsLines({
+      scope: { serviceId: null, label: null, since: null },
+      total: 0,
+      byStatus: {},
+      successRate: null,
+      averageBuildTimeMs: null,
+      averageArtifactSize: null,
+      averageImageSize: null,
+      averageBytesPushed: null,
+      lastGoodImage: null,
+      queueLength: 0,
+      workers: { slots: 1, busy: 0, utilization: 0, utilizationWindow: 0 },
+    });
+    assert.ok(lines.includes('avg image size:    -'));
+    assert.ok(lines.includes('avg bytes pushed:  -'));
+    assert.ok(lines.includes('last good image:   -'));
   });
 
   void it('renders cleanup results', () => {

@@ -426,6 +426,14 @@ void describe('runCli: other commands', () => {
           successRate: 100,
           averageBuildTimeMs: 1000,
           averageArtifactSize: null,
+          averageImageSize: 4096,
+          averageBytesPushed: 512,
+          lastGoodImage: {
+            buildId: 'b1',
+            ref: 'reg:5000/app:v1',
+            digest: 'sha256:feed',
+            finishedAt: '2024-03-01T10:00:00.000Z',
+          },
           queueLength: 0,
           workers: { slots: 2, busy: 0, utilization: 0, utilizationWindow: 0.25 },
         });
@@ -435,6 +443,9 @@ void describe('runCli: other commands', () => {
     assert.equal(r.code, 0);
     assert.match(r.stdout, /success rate: +100\.0%/);
     assert.match(r.stdout, /workers: +0\/2 busy \(0%\), 25\.0% over the window/);
+    assert.match(r.stdout, /avg image size: +4\.0 KiB\n/);
+    assert.match(r.stdout, /avg bytes pushed: +512 B\n/);
+    assert.match(r.stdout, /last good image: +reg:5000\/app:v1@sha256:feed \(build b1\)\n/);
     assert.equal(seen[0]?.query.get('label'), 'team=core');
     r = await run(['cleanup', '--older-than', '30d', '--server', url]);
     assert.equal(r.code, 0);

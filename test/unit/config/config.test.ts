@@ -33,8 +33,19 @@ describe('configuration', () => {
     assert.equal(config.builds.workspaceDir, '/tmp/skypanel-builds');
     assert.deepEqual(
       { ...config.registry },
-      { url: 'localhost:5000', username: 'admin', password: 'secret', insecure: [], maxLayers: 100 },
+      {
+        url: 'localhost:5000',
+        username: 'admin',
+        password: 'secret',
+        insecure: [],
+        maxLayers: 100,
+        compression: 'gzip',
+        attempts: 6,
+        retryBaseDelayMs: 250,
+        fallbackUrl: '',
+      },
     );
+    assert.equal(config.deploy.secret, '');
     assert.equal(config.upstreamCache.url, 'https://cache.example.com');
     assert.equal(config.upstreamCache.localCacheDir, '/var/cache/nix');
     assert.equal(config.builds.maxTimeoutSeconds, 7200);

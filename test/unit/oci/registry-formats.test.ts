@@ -10,7 +10,7 @@ import {
   retryAfterMs,
 } from '../../../src/oci/registry/index.js';
 import { effectiveChunkSize } from '../../../src/oci/registry/chunks.js';
-import { isRetryableConnectionError, isRetryableStatus } from '../../../src/oci/registry/backoff.js';
+import { isRetryableConnectionError, isRetryableStatus } from '../../../src/retry/index.js';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 

@@ -1,4 +1,4 @@
-/** How often and how patiently registry requests are retried. */
+/** How often and how patiently an HTTP request (registry, webhook) is retried. */
 export interface RetryPolicy {
   /** Attempts in total, the first included (1 = no retry). */
   maxAttempts: number;

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { KilnError } from '../../errors/index.js';
-import { killProcessTree, processStartTime } from '../../process/index.js';
+import { KilnError } from '../errors/index.js';
+import { killProcessTree, processStartTime } from '../process/index.js';
 import { feed } from './stream-feed.js';
 
 export interface FilterProgram {

@@ -7,8 +7,12 @@ import { join } from 'node:path';
 import { setImmediate as tick } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { describe, it, type TestContext } from 'node:test';
-import { compressStream, decompressStream, STREAM_COMPRESSIONS } from '../../../src/cache/index.js';
-import { pipeThroughProgram } from '../../../src/cache/formats/filter-process.js';
+import {
+  compressStream,
+  decompressStream,
+  pipeThroughProgram,
+  STREAM_COMPRESSIONS,
+} from '../../../src/compression/index.js';
 import { KilnError, isKilnError } from '../../../src/errors/index.js';
 import { nonce, waitFor } from '../../helpers/nix.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -143,6 +147,16 @@ describe('compression streams', () => {
         assertInvalid(compression),
       );
     }
+  });
+
+  it('compresses zstd reproducibly: same bytes for any chunking, and as plain `zstd -c` in a pipe', async () => {
+    // OCI layer digests are the sha256 of these bytes, so they must not depend on how they arrive.
+    const data = sample(5 * MiB + 3);
+    const first = await collect(compressStream('zstd', chunksOf(data, 4093)));
+    const second = await collect(compressStream('zstd', chunksOf(data, MiB + 7)));
+    assert.ok(first.equals(second), 'same zstd bytes for different chunkings');
+    assert.ok(first.equals(run('zstd', ['-cq'], data)), 'same bytes as the zstd program with defaults');
+    assert.ok(!first.equals(run('zstd', ['-cq', '-19'], data)), 'the level is part of the bytes');
   });
 
   it('refuses compressions it cannot stream when asked, not on first read', () => {

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { crc32 } from 'node:zlib';
-import { decompressStream, XZ_DECOMPRESS_MEMLIMIT_BYTES } from '../../../src/cache/index.js';
+import { decompressStream, XZ_DECOMPRESS_MEMLIMIT_BYTES } from '../../../src/compression/index.js';
 import { isKilnError } from '../../../src/errors/index.js';
 
 async function* once(data: Uint8Array): AsyncGenerator<Uint8Array> {

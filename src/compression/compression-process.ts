@@ -1,6 +1,6 @@
 import { PassThrough, type Transform } from 'node:stream';
 import { createBrotliCompress, createBrotliDecompress, createGunzip, createGzip } from 'node:zlib';
-import { KilnError } from '../../errors/index.js';
+import { KilnError } from '../errors/index.js';
 import { pipeThroughProgram, type FilterProgram } from './filter-process.js';
 import { feed } from './stream-feed.js';
 
@@ -27,6 +27,12 @@ export const XZ_DECOMPRESS_MEMLIMIT_BYTES = 256 * 1024 * 1024;
 
 // Node 20's zlib has none of these (zstd arrived in 22.15), so the system programs do the work.
 // -q keeps zstd's progress output off stderr; errors are still printed there.
+// zstd output must be reproducible (OCI layer digests are content addresses): a fixed level (-3),
+// and -T1, whose bytes are the same for any -T of 1 or more (what plain `zstd -c` in a pipe
+// writes), unlike --single-thread. The input always comes through a pipe, so zstd never learns a
+// source size that would change the frame parameters; the environment is fixed (no ZSTD_CLEVEL or
+// ZSTD_NBTHREADS). The content checksum (--check, the default) is a pure function of the data.
+// Only the zstd version remains: another release may pick other matches (same data, other bytes).
 const PROGRAMS: Readonly<
   Record<ProgramCompression, { command: string; compress: string[]; decompress: string[] }>
 > = {
@@ -37,7 +43,7 @@ const PROGRAMS: Readonly<
   },
   zstd: {
     command: 'zstd',
-    compress: ['--compress', '--stdout', '-q'],
+    compress: ['--compress', '--stdout', '-q', '-3', '-T1', '--check'],
     decompress: ['--decompress', '--stdout', '-q'],
   },
   bzip2: { command: 'bzip2', compress: ['--compress', '--stdout'], decompress: ['--decompress', '--stdout'] },
