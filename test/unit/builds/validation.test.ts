@@ -134,3 +134,76 @@ describe('durations and ids', () => {
     assert.equal(many.size, 1000);
   });
 });
+
+describe('image settings and deploy hooks at submission', () => {
+  const image = '127.0.0.1:5000/app';
+  const message = (fn: () => unknown): string => {
+    try {
+      fn();
+    } catch (error) {
+      if (error instanceof KilnError) return `${error.code}: ${error.message}`;
+      throw error;
+    }
+    return 'accepted';
+  };
+
+  it('accepts the OCI settings a user sets', () => {
+    const imageConfig = {
+      entrypoint: ['/bin/app', '--serve'],
+      cmd: [],
+      env: ['MODE=prod', 'EMPTY='],
+      workingDir: '/srv/app',
+      exposedPorts: ['8080', '53/udp', '1/sctp', '65535/tcp'],
+      user: '1000:1000',
+    };
+    const valid = validateSubmission(
+      { source, image, imageConfig, deployHook: 'https://d.example/h' },
+      limits,
+    );
+    assert.deepEqual(valid.imageConfig, imageConfig);
+    assert.equal(valid.deployHook, 'https://d.example/h');
+  });
+
+  it('refuses each malformed setting with a message naming it', () => {
+    const cases: [object, RegExp][] = [
+      [{ env: ['NOEQUALS'] }, /env "NOEQUALS" is not KEY=VALUE/],
+      [{ env: ['1X=y'] }, /env "1X=y"/],
+      [{ workingDir: 'relative/dir' }, /workingDir "relative\/dir" is not an absolute path/],
+      [{ exposedPorts: ['0'] }, /"0" is not a port/],
+      [{ exposedPorts: ['65536'] }, /"65536" is not a port/],
+      [{ exposedPorts: ['80/icmp'] }, /"80\/icmp" is not a port/],
+      [{ user: 'root; rm -rf /' }, /user "root; rm -rf \/" is not NAME, UID or UID:GID/],
+      [{ entrypoint: ['a\0b'] }, /entrypoint contains a NUL byte/],
+      [{ cmd: Array.from({ length: 65 }, () => 'x') }, /cmd has more than 64 arguments/],
+    ];
+    for (const [imageConfig, expected] of cases) {
+      assert.match(
+        message(() => validateSubmission({ source, image, imageConfig }, limits)),
+        expected,
+      );
+    }
+  });
+
+  it('wants http(s) hooks without credentials, and settings only with an image', () => {
+    assert.match(
+      message(() => validateSubmission({ source, image, deployHook: 'ftp://x/y' }, limits)),
+      /http or https/,
+    );
+    assert.match(
+      message(() => validateSubmission({ source, image, deployHook: 'nope' }, limits)),
+      /not a URL/,
+    );
+    assert.match(
+      message(() => validateSubmission({ source, image, deployHook: 'https://u:p@x/y' }, limits)),
+      /must not hold credentials/,
+    );
+    assert.match(
+      message(() => validateSubmission({ source, deployHook: 'https://x/y' }, limits)),
+      /go with an image/,
+    );
+    assert.match(
+      message(() => validateSubmission({ source, imageConfig: { cmd: ['x'] } }, limits)),
+      /go with an image/,
+    );
+  });
+});
