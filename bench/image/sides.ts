@@ -1,17 +1,16 @@
 /**
  * The two sides of the image benchmark. kiln: the library calls src/builds/image-step.ts makes
- * (nixClosureGraph, buildImage, pushImage), each timed. The reference: `skopeo copy` of the image
+ * (nixClosureGraph, buildImage with EarlyBlobPush, pushImage), each timed. The reference: `skopeo copy` of the image
  * layout kiln built, which only reads blobs that are already compressed and uploads them.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  EarlyBlobPush,
   buildImage,
   nixClosureGraph,
-  planLayers,
   pushImage,
-  storePathEntries,
-  writeLayerBlob,
+  type BuildImageOptions,
   type BuiltImage,
   type LayerCompression,
   type PushReport,
@@ -29,6 +28,7 @@ export interface KilnImage {
 
 export interface ImageBuildVariant {
   compression?: LayerCompression;
+  onBlobWritten?: BuildImageOptions['onBlobWritten'];
 }
 
 /** The closure query and the image build, as the `image` step runs them (same config and layer). */
@@ -59,24 +59,33 @@ export async function kilnBuildImage(
 }
 
 /**
- * An experiment, not what kiln does today: the same layers as buildImage plans them, tarred,
- * gzipped and written `concurrency` at a time instead of one after another (zlib runs on libuv's
- * thread pool, so several layers use several cores). Leaves out the config, manifest and index,
- * which are a few kB. Returns milliseconds.
+ * What the `image` and `registry` steps do together: the image is built while each layer, once
+ * written, already goes up (EarlyBlobPush); then the push checks what is left and PUTs the
+ * manifest. Timed end to end, closure query included.
  */
-export async function concurrentLayersMs(root: string, dir: string, concurrency: number): Promise<number> {
-  const closure = await nixClosureGraph([root], { binDir: '/usr/bin' });
-  const queue = [...planLayers(closure, { customisationLayer: true }).layers];
-  await mkdir(dir, { recursive: true });
-  return time(() =>
-    Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        for (let layer = queue.shift(); layer !== undefined; layer = queue.shift()) {
-          await writeLayerBlob(await storePathEntries(layer.paths), dir, 'gzip');
-        }
-      }),
-    ),
-  );
+export async function kilnBuildAndPush(
+  root: string,
+  dir: string,
+  tag: string,
+  registry: string,
+  repository: string,
+): Promise<{ image: KilnImage; pushMs: number; report: PushReport; bytesUploaded: number }> {
+  const reference = { registry, repository, tag, digest: undefined };
+  const early = new EarlyBlobPush({ reference, imageDir: dir });
+  const image = await kilnBuildImage(root, dir, tag, { onBlobWritten: (blob) => early.add(blob) });
+  let report: PushReport | undefined;
+  let earlyBytes = 0;
+  const pushMs = await time(async () => {
+    const settled = await early.settle();
+    earlyBytes = settled.bytesUploaded;
+    report = await pushImage({
+      reference,
+      imageDir: dir,
+      manifest: image.manifest,
+      settled: settled.outcomes,
+    });
+  });
+  return { image, pushMs, report: report!, bytesUploaded: earlyBytes + report!.bytesUploaded };
 }
 
 /**

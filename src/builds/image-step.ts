@@ -5,6 +5,7 @@ import { pathExists } from '../fsutil/index.js';
 import {
   MEDIA_TYPES,
   OCI_INDEX_MEDIA_TYPE,
+  EarlyBlobPush,
   buildImage,
   encodeImageIndex,
   formatImageReference,
@@ -106,6 +107,8 @@ export interface PreparedImage {
   manifestBytes: Buffer;
   layers: { digest: string; size: number }[];
   size: number;
+  /** Blobs already on their way to the registry while the image was built. */
+  early: EarlyBlobPush;
 }
 
 /** A manifest (image or index) to tag: where it is and its exact bytes. */
@@ -141,6 +144,8 @@ export class ImageSteps {
     const reference = checkImageReference(build.imageRef ?? '', settings);
     const dir = join(settings.workspaceDir, build.id, 'image');
     await rm(dir, { recursive: true, force: true });
+    // Layers go up while later ones are still compressed; the registry step finishes the push.
+    const early = new EarlyBlobPush({ reference, imageDir: dir, ...this.#clientOptions(signal) });
     try {
       const closure = await nixClosureGraph(outputs, { binDir: settings.nixBinDir, signal });
       const first = outputs[0];
@@ -153,6 +158,7 @@ export class ImageSteps {
         tag: reference.tag ?? 'latest',
         maxLayers: settings.maxLayers,
         compression: settings.compression,
+        onBlobWritten: (blob) => early.add(blob),
         config: runtimeConfig(build),
         customisation: { symlinks: bin === undefined ? [] : [{ path: 'bin', target: bin }] },
         signal,
@@ -167,9 +173,11 @@ export class ImageSteps {
         manifestBytes: await readFile(join(dir, 'blobs', ...image.manifest.digest.split(':'))),
         layers: image.layers.map((layer) => ({ digest: layer.digest, size: layer.size })),
         size,
+        early,
       };
     } catch (error) {
-      // A failed image leaves no half-written layout behind.
+      // A failed image leaves no half-written layout behind, and nothing going up.
+      early.abort();
       await rm(dir, { recursive: true, force: true });
       throw error;
     }
@@ -187,8 +195,11 @@ export class ImageSteps {
     const tag = part ? idTag : (prepared.reference.tag ?? 'latest');
     const extraTags = part ? [] : [idTag, timestampTag(this.#now())];
     try {
+      const early = await prepared.early.settle();
       const { report, fallback } = await this.#withFallback(prepared.reference, signal, log, (reference) =>
         pushImage({
+          // What went up early went to the primary registry only.
+          ...(reference.registry === prepared.reference.registry && { settled: early.outcomes }),
           reference: { ...reference, tag },
           imageDir: prepared.dir,
           manifest: { bytes: prepared.manifestBytes, mediaType: prepared.manifestMediaType },
@@ -197,10 +208,11 @@ export class ImageSteps {
         }),
       );
       const uploaded = report.blobs.filter((blob) => blob.outcome === 'uploaded').length;
+      const bytesUploaded = report.bytesUploaded + (fallback ? 0 : early.bytesUploaded);
       log(
         `kiln: pushed ${report.repository}@${report.manifestDigest} (tags ${report.tags.join(', ')}): ` +
-          `${uploaded} of ${report.blobs.length} blob(s) uploaded, ${report.bytesUploaded} bytes, ` +
-          `${report.durationMs} ms`,
+          `${uploaded} of ${report.blobs.length} blob(s) uploaded, ${bytesUploaded} bytes ` +
+          `(${fallback ? 0 : early.bytesUploaded} while the image was built), ${report.durationMs} ms`,
       );
       return {
         ref: `${report.repository}:${tag}`,
@@ -208,7 +220,7 @@ export class ImageSteps {
         tags: report.tags,
         layers: prepared.layers,
         size: prepared.size,
-        bytesUploaded: report.bytesUploaded,
+        bytesUploaded,
         pushDurationMs: report.durationMs,
         manifestSize: prepared.manifestBytes.length,
         ...(fallback && { fallback: true }),

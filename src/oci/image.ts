@@ -62,6 +62,8 @@ export interface BuildImageOptions {
    * layouts of different compressions never share (or clash on) a layer blob.
    */
   compression?: LayerCompression;
+  /** Called once a layer or the config blob is in place under blobs/ (e.g. to upload it early). */
+  onBlobWritten?: (blob: { digest: string; size: number }) => void;
   /** Layers written at once (default 4: the size of libuv's thread pool, which runs zlib). */
   layerConcurrency?: number;
   signal?: AbortSignal;
@@ -119,6 +121,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuiltImage
     async (planned, signal) => {
       const entries = await storePathEntries(planned.paths);
       const blob = await writeLayerBlob(entries, blobs, compression, signal);
+      options.onBlobWritten?.(blob);
       return { ...blob, paths: planned.paths };
     },
   );
@@ -128,6 +131,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuiltImage
   if (options.customisation !== undefined) {
     const entries = customisationEntries(options.customisation);
     const blob = await writeLayerBlob(entries, blobs, compression, options.signal);
+    options.onBlobWritten?.(blob);
     layers.push({ ...blob, paths: [] });
     history.push({ comment: 'customisation layer' });
   }
@@ -139,6 +143,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuiltImage
     config: options.config,
   });
   const config = await writeJsonBlob(blobs, MEDIA_TYPES.config, configBytes);
+  options.onBlobWritten?.(config);
   const layerDescriptors = layers.map(({ mediaType, digest, size }) => ({ mediaType, digest, size }));
   const manifest = await writeJsonBlob(
     blobs,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -132,15 +132,62 @@ describe('kiln build --git and --template through the real CLI and server', () =
       env,
     );
     assert.equal(res.code, 0, res.stderr);
-    const build = JSON.parse(res.stdout) as { status: string; image: { ref: string; digest: string } };
+    const build = JSON.parse(res.stdout) as {
+      id: string;
+      status: string;
+      outputs: string[];
+      image: { ref: string; digest: string };
+    };
     assert.equal(build.status, 'succeeded');
-    const inspected = JSON.parse(
-      execFileSync('skopeo', ['inspect', '--tls-verify=false', `docker://${registry.host}/app:latest`], {
-        encoding: 'utf8',
-      }),
-    ) as { Digest: string; Labels: Record<string, string> };
+    const inspect = (tag: string) =>
+      JSON.parse(
+        execFileSync('skopeo', ['inspect', '--tls-verify=false', `docker://${registry.host}/app:${tag}`], {
+          encoding: 'utf8',
+        }),
+      ) as { Digest: string; Labels: Record<string, string> };
+    const inspected = inspect('latest');
     assert.equal(inspected.Digest, build.image.digest);
     assert.equal(inspected.Labels['org.opencontainers.image.revision'], sha);
+    assert.equal(inspect('current').Digest, build.image.digest, 'every step succeeded: current');
+
+    // Pulled back from the registry by skopeo and unpacked, the image holds the build's output.
+    const pulled = join(dir, 'pulled');
+    execFileSync('skopeo', [
+      'copy',
+      '--src-tls-verify=false',
+      `docker://${registry.host}/app:latest`,
+      `oci:${pulled}:latest`,
+    ]);
+    const index = JSON.parse(readFileSync(join(pulled, 'index.json'), 'utf8')) as {
+      manifests: { digest: string }[];
+    };
+    assert.equal(index.manifests[0]?.digest, build.image.digest);
+    const manifest = JSON.parse(
+      readFileSync(join(pulled, 'blobs/sha256', build.image.digest.slice('sha256:'.length)), 'utf8'),
+    ) as { layers: { digest: string }[] };
+    const rootfs = join(dir, 'rootfs');
+    mkdirSync(rootfs);
+    for (const layer of manifest.layers) {
+      const blob = join(pulled, 'blobs/sha256', layer.digest.slice('sha256:'.length));
+      execFileSync('tar', ['-x', '-z', '-p', '-f', blob, '-C', rootfs]);
+    }
+    const output = build.outputs[0]!;
+    assert.equal(readFileSync(join(rootfs, output), 'utf8'), readFileSync(output, 'utf8'));
+
+    // kiln image: the same build, pushed again under another tag and made current (a rollback).
+    const again = await runCli(
+      ['image', build.id, '--image', `${registry.host}/app:again`, '--current'],
+      env,
+    );
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, new RegExp(`^${registry.host}/app:again@sha256:[0-9a-f]{64}$`, 'm'));
+    const status = await runCli(['status', build.id, '--json'], env);
+    const shown = JSON.parse(status.stdout) as {
+      image: { digest: string; tags: string[]; current: boolean };
+    };
+    assert.equal(inspect('again').Digest, shown.image.digest);
+    assert.equal(inspect('current').Digest, shown.image.digest);
+    assert.ok(shown.image.current && shown.image.tags.includes(build.id.toLowerCase()));
   });
 
   it('builds a built-in template with --set, and refuses an unknown parameter', async () => {

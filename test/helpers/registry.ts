@@ -21,6 +21,15 @@ export interface TestRegistry {
   stop(): Promise<void>;
 }
 
+/** distribution's `auth.token` settings: JWTs from `realm`, signed by a cert chaining to the bundle. */
+export interface RegistryTokenAuth {
+  realm: string;
+  service: string;
+  issuer: string;
+  /** PEM file of the certificates token signers must chain to. */
+  rootCertBundle: string;
+}
+
 export const REGISTRY_BIN = '/usr/bin/docker-registry';
 
 export async function freePort(): Promise<number> {
@@ -57,7 +66,7 @@ export function bcryptHtpasswdLine(username: string, password: string): string {
 
 export async function startRegistry(
   t: TestContext,
-  options: { auth?: { username: string; password: string } } = {},
+  options: { auth?: { username: string; password: string }; tokenAuth?: RegistryTokenAuth } = {},
 ): Promise<TestRegistry> {
   const dir = tempDir(t, 'kiln-registry-');
   const storageDir = join(dir, 'storage');
@@ -80,6 +89,16 @@ export async function startRegistry(
     const htpasswd = join(dir, 'htpasswd');
     writeFileSync(htpasswd, `${bcryptHtpasswdLine(options.auth.username, options.auth.password)}\n`);
     lines.push('auth:', '  htpasswd:', '    realm: kiln-test', `    path: ${htpasswd}`);
+  } else if (options.tokenAuth) {
+    const { realm, service, issuer, rootCertBundle } = options.tokenAuth;
+    lines.push(
+      'auth:',
+      '  token:',
+      `    realm: ${realm}`,
+      `    service: ${service}`,
+      `    issuer: ${issuer}`,
+      `    rootcertbundle: ${rootCertBundle}`,
+    );
   }
   const config = join(dir, 'config.yml');
   writeFileSync(config, `${lines.join('\n')}\n`);

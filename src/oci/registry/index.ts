@@ -15,6 +15,7 @@ export {
 } from './reference.js';
 export { parseWwwAuthenticate, type AuthChallenge } from './www-authenticate.js';
 export { backoffDelayMs, retryAfterMs, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../retry/index.js';
+export { EarlyBlobPush, type EarlyBlobPushOptions, type EarlyPushResult } from './early-push.js';
 export { chunkRanges, formatContentRange, type ChunkRange } from './chunks.js';
 export type { RegistryCredentials } from './auth.js';
 export { RegistryClient, type RegistryClientOptions } from './client.js';

@@ -38,6 +38,8 @@ export interface PushImageOptions extends Omit<RegistryClientOptions, 'registry'
   chunkSizeBytes?: number;
   /** Blobs checked and uploaded at once. Default 4. */
   concurrency?: number;
+  /** Blobs already in the repository (an EarlyBlobPush's result): not checked again. */
+  settled?: ReadonlyMap<string, BlobOutcome>;
   signal?: AbortSignal;
 }
 
@@ -138,6 +140,8 @@ export async function pushImage(options: PushImageOptions): Promise<PushReport> 
     if (upToDate) outcomes = blobs.map((b) => ({ ...b, outcome: 'skipped' as const }));
     else {
       outcomes = await mapLimit(blobs, options.concurrency ?? 4, signal, async (blob, inner) => {
+        const settled = options.settled?.get(blob.digest);
+        if (settled !== undefined) return { ...blob, outcome: settled };
         if (await client.hasBlob(ref.repository, blob.digest, inner))
           return { ...blob, outcome: 'skipped' as const };
         const from = options.mountFrom?.[blob.digest];
