@@ -7,6 +7,8 @@ export {
   type GitRepositoryBuildOptions,
   type TemplateBuildOptions,
   type BuildStatistics,
+  type PipelineOptions,
+  type PipelineResult,
   type CloneRepositoryOptions,
   type WorkerCacheOptions,
   type WorkerNixConfig,

@@ -4,6 +4,8 @@ export {
   type GitRepositoryBuildOptions,
   type TemplateBuildOptions,
   type BuildStatistics,
+  type PipelineOptions,
+  type PipelineResult,
 } from './nix-build-service.js';
 export { GitIntegration, type CloneRepositoryOptions } from './git-integration.js';
 export {

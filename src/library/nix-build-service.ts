@@ -5,6 +5,7 @@ import {
   type Statistics,
   type CleanupResult,
 } from '../builds/index.js';
+import { realpath } from 'node:fs/promises';
 import { KilnError } from '../errors/index.js';
 import type { BuildRecord, LogLine } from '../persistence/index.js';
 import { createKiln, type CreateKilnOptions, type Kiln } from '../main/index.js';
@@ -44,6 +45,32 @@ export interface GitRepositoryBuildOptions extends BuildCallOptions {
 export interface BuildStatistics extends Statistics {
   /** Seconds, over succeeded builds (seed 002's name); `averageBuildTimeMs` has it in milliseconds. */
   averageBuildTime: number | null;
+}
+
+/** Seed 002's `BuildPipeline.executePipeline` options, under the same names. */
+export interface PipelineOptions {
+  /** The succeeded build whose outputs become the image. */
+  buildId: string;
+  /** The image repository's last part; `organizationId/slug` when an organisation is given. */
+  slug: string;
+  organizationId?: string;
+  /** Accepted for seed 002's shape; the statistics use the build's own service. */
+  serviceId?: string;
+  /** Optional check: one of the build's outputs (seed 002 passes the `result` link). */
+  nixResultPath?: string;
+  /** `host:port`; default: DOCKER_REGISTRY_URL. */
+  registry?: string;
+  /** Default `latest`; the build id and a UTC timestamp are added, and `current` moves on success. */
+  tag?: string;
+}
+
+/** What executePipeline reports; a failure never moves the `current` tag. */
+export interface PipelineResult {
+  success: boolean;
+  buildId: string;
+  imageTag: string;
+  imageDigest: string | null;
+  error: string | null;
 }
 
 /** Seed 002's `buildFromTemplate` options: the template's parameters, and environment overrides. */
@@ -189,6 +216,43 @@ export class NixBuildService {
   cleanupOldBuilds(olderThan: number | string = 30): Promise<CleanupResult> {
     const ms = typeof olderThan === 'number' ? olderThan * 86_400_000 : parseDuration(olderThan);
     return this.kiln.cleanup(ms, false);
+  }
+
+  /**
+   * Seed 002's `executePipeline`: an image of a finished build's outputs, pushed and tagged, its
+   * digest recorded on the build, and the repository's `current` tag moved to it. A failure is
+   * reported (success false) and leaves `current` where it was, so running services are unaffected.
+   */
+  async executePipeline(options: PipelineOptions): Promise<PipelineResult> {
+    const repository = `${options.organizationId ? `${options.organizationId}/` : ''}${options.slug}`;
+    const imageTag = `${options.registry ? `${options.registry}/` : ''}${repository}:${options.tag ?? 'latest'}`;
+    try {
+      if (options.nixResultPath !== undefined) {
+        const build = await this.kiln.builds.get(options.buildId);
+        const resolved = await realpath(options.nixResultPath).catch(() => options.nixResultPath);
+        if (resolved === undefined || !build.outputs.includes(resolved)) {
+          throw new KilnError(
+            'KILN_ERR_VALIDATION',
+            `${options.nixResultPath} is not an output of build ${options.buildId}`,
+          );
+        }
+      }
+      const built = await this.kiln.builds.imageOf(
+        options.buildId,
+        { image: imageTag, current: true },
+        new AbortController().signal,
+      );
+      return {
+        success: true,
+        buildId: options.buildId,
+        imageTag,
+        imageDigest: built.image?.digest ?? null,
+        error: null,
+      };
+    } catch (error) {
+      if (!(error instanceof KilnError)) throw error;
+      return { success: false, buildId: options.buildId, imageTag, imageDigest: null, error: error.message };
+    }
   }
 
   async getBuildStatistics(serviceId?: string): Promise<BuildStatistics> {

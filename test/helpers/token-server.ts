@@ -88,7 +88,10 @@ function parseScope(scope: string): TokenAccess | undefined {
   return {
     type: scope.slice(0, first),
     name: scope.slice(first + 1, last),
-    actions: scope.slice(last + 1).split(',').filter(Boolean),
+    actions: scope
+      .slice(last + 1)
+      .split(',')
+      .filter(Boolean),
   };
 }
 
@@ -138,15 +141,28 @@ export async function startTokenServer(t: TestContext, options: TokenServerOptio
           .filter((a): a is TokenAccess => a !== undefined)
           .map((a) => ({ ...a, actions: options.grant ? options.grant(a) : a.actions }))
       : [];
-    requests.push({ service: url.searchParams.get('service'), scopes, username: creds?.username, authorized, granted });
+    requests.push({
+      service: url.searchParams.get('service'),
+      scopes,
+      username: creds?.username,
+      authorized,
+      granted,
+    });
     if (!authorized) {
-      res.writeHead(401, { 'Content-Type': 'application/json', 'WWW-Authenticate': 'Basic realm="kiln-test-token"' });
-      res.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'invalid username or password' }] }));
+      res.writeHead(401, {
+        'Content-Type': 'application/json',
+        'WWW-Authenticate': 'Basic realm="kiln-test-token"',
+      });
+      res.end(
+        JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'invalid username or password' }] }),
+      );
       return;
     }
     const token = jwt(key, der, creds.username, granted);
     res.writeHead(200, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify({ token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() }));
+    res.end(
+      JSON.stringify({ token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() }),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(() => {

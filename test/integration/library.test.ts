@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { makeRepo } from '../helpers/git-repos.js';
 import { tempDir } from '../helpers/tmp.js';
 import { drvExpr } from '../helpers/nix.js';
+import { startRegistry } from '../helpers/registry.js';
 
 describe("library API (import from 'kiln')", () => {
   it("covers seed 002's NixBuildService operations without the HTTP server", async (t) => {
@@ -53,6 +55,62 @@ describe("library API (import from 'kiln')", () => {
     const cleaned = await service.cleanupOldBuilds(30);
     assert.equal(cleaned.deletedBuilds, 0);
     await service.close(); // before the temporary directory goes: it waits for the workers
+  });
+});
+
+describe("library API: seed 002's BuildPipeline (import from 'kiln')", () => {
+  it('executePipeline pushes an image of a build, moves current, and reports a failure without moving it', async (t) => {
+    const kiln = await import('kiln');
+    const registry = await startRegistry(t);
+    const dataDir = tempDir(t);
+    const service = await kiln.NixBuildService.open({
+      dataDir,
+      queue: { pollMs: 100 },
+      registry: { url: `http://${registry.host}`, attempts: 1 },
+    });
+    const build = await service.buildFromNixExpression({
+      serviceId: 'service-123',
+      nixExpression: drvExpr('mkdir -p $out/bin; echo hi > $out/bin/app'),
+    });
+    const done = await service.waitForBuild(build.id);
+    const result = await service.executePipeline({
+      serviceId: 'service-123',
+      organizationId: 'org-456',
+      slug: 'my-app',
+      nixResultPath: done.outputs[0]!,
+      buildId: build.id,
+    });
+    assert.equal(result.success, true, result.error ?? '');
+    assert.equal(result.imageTag, 'org-456/my-app:latest');
+    const inspect = (tag: string): string =>
+      (
+        JSON.parse(
+          execFileSync(
+            'skopeo',
+            ['inspect', '--tls-verify=false', `docker://${registry.host}/org-456/my-app:${tag}`],
+            {
+              encoding: 'utf8',
+            },
+          ),
+        ) as { Digest: string }
+      ).Digest;
+    assert.equal(inspect('latest'), result.imageDigest);
+    assert.equal(inspect('current'), result.imageDigest);
+    const stats = await service.getBuildStatistics('service-123');
+    assert.equal(stats.lastGoodImage?.digest, result.imageDigest);
+
+    await registry.kill();
+    const failed = await service.executePipeline({
+      slug: 'my-app',
+      organizationId: 'org-456',
+      buildId: build.id,
+      tag: 'v2',
+    });
+    assert.equal(failed.success, false);
+    assert.match(failed.error ?? '', /registry/);
+    await registry.restart();
+    assert.equal(inspect('current'), result.imageDigest, 'current is unchanged');
+    await service.close();
   });
 });
 
