@@ -1,5 +1,6 @@
 import type { TestContext } from 'node:test';
-import { buildApiServer } from '../../src/api/index.js';
+import { buildApiServer, type BuildView } from '../../src/api/index.js';
+import { waitFor } from './nix.js';
 import { apiDepsFor, createKiln, type CreateKilnOptions, type Kiln } from '../../src/main/index.js';
 import { ensureAdminToken } from '../../src/tokens/index.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -37,4 +38,17 @@ export async function startTestApp(
   });
   const token = readFileSync(tokenPath, 'utf8').trim();
   return { kiln, app, token, auth: { authorization: `Bearer ${token}` }, dataDir };
+}
+
+/** Polls the API until the build has finished (any terminal status) and returns its record. */
+export function finishedBuild(app: TestApp, id: string, timeoutMs = 120_000): Promise<BuildView> {
+  return waitFor(
+    async () => {
+      const view = (
+        await app.app.inject({ url: `/api/v1/builds/${id}`, headers: app.auth })
+      ).json<BuildView>();
+      return view.finishedAt !== null ? view : undefined;
+    },
+    { timeoutMs, what: `build ${id} to finish` },
+  );
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import type { BuildView } from '../../../src/api/index.js';
 import { sshdUnavailableReason, startGitHttpServer, startGitSshServer } from '../../helpers/git-server.js';
-import { startTestApp, type TestApp } from '../../helpers/kiln-app.js';
+import { finishedBuild, startTestApp, type TestApp } from '../../helpers/kiln-app.js';
 import { nonce, waitFor } from '../../helpers/nix.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { bareClone, makeRepo } from '../../helpers/git-repos.js';
@@ -47,18 +47,6 @@ async function submit(app: TestApp, payload: Record<string, unknown>) {
   return app.app.inject({ method: 'POST', url: '/api/v1/builds', headers: app.auth, payload });
 }
 
-async function finished(app: TestApp, id: string): Promise<BuildView> {
-  return waitFor(
-    async () => {
-      const view = (
-        await app.app.inject({ url: `/api/v1/builds/${id}`, headers: app.auth })
-      ).json<BuildView>();
-      return view.finishedAt !== null ? view : undefined;
-    },
-    { timeoutMs: 90_000, what: `build ${id} to finish` },
-  );
-}
-
 async function startApp(t: TestContext): Promise<TestApp> {
   return startTestApp(t, { git: { allowLocal: true } });
 }
@@ -75,7 +63,7 @@ describe('builds from Git', () => {
     assert.equal(res.statusCode, 201, res.body);
     const queued = res.json<{ builds: BuildView[] }>().builds[0]!;
     assert.equal(queued.commit?.sha, sha, 'the commit is resolved at submission');
-    const build = await finished(app, queued.id);
+    const build = await finishedBuild(app, queued.id);
     assert.equal(build.status, 'succeeded', build.error ?? '');
     assert.match(build.outputs[0] ?? '', /-flake-hello$/);
     assert.deepEqual(build.commit, {
@@ -104,7 +92,7 @@ describe('builds from Git', () => {
     flakeRepo(repo);
     const source = { kind: 'git', url: `file://${repo}`, ref: 'main' };
     const first = (await submit(app, { source })).json<{ builds: BuildView[] }>().builds[0]!;
-    const built = await finished(app, first.id);
+    const built = await finishedBuild(app, first.id);
     assert.equal(built.status, 'succeeded', built.error ?? '');
 
     const again = await submit(app, { source });
@@ -155,7 +143,7 @@ describe('builds from Git', () => {
     assert.equal(queued.length, 2);
     assert.ok(queued[0]!.groupId !== null && queued[0]!.groupId === queued[1]!.groupId);
     for (const build of queued) {
-      const done = await finished(app, build.id);
+      const done = await finishedBuild(app, build.id);
       assert.equal(done.status, 'succeeded', done.error ?? '');
       assert.equal(done.commit?.branch, 'main', 'the remote HEAD names the branch');
     }
@@ -215,7 +203,7 @@ describe('builds from Git', () => {
       credentials: { token },
     });
     assert.equal(res.statusCode, 201, res.body);
-    const build = await finished(app, res.json<{ builds: BuildView[] }>().builds[0]!.id);
+    const build = await finishedBuild(app, res.json<{ builds: BuildView[] }>().builds[0]!.id);
     assert.equal(build.status, 'succeeded', build.error ?? '');
     assert.ok(!JSON.stringify(build).includes(token), 'not in the API view');
     const record = await app.kiln.store.builds.get(build.id);
@@ -241,7 +229,7 @@ describe('builds from Git', () => {
         credentials: { sshPrivateKey: sshd.clientKey },
       });
       assert.equal(res.statusCode, 201, res.body);
-      const build = await finished(app, res.json<{ builds: BuildView[] }>().builds[0]!.id);
+      const build = await finishedBuild(app, res.json<{ builds: BuildView[] }>().builds[0]!.id);
       assert.equal(build.status, 'succeeded', build.error ?? '');
       assert.equal(build.commit?.branch, 'main');
       await app.kiln.close();

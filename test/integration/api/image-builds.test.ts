@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import type { BuildView } from '../../../src/api/index.js';
-import { startTestApp, type TestApp } from '../../helpers/kiln-app.js';
-import { drvExpr, waitFor } from '../../helpers/nix.js';
+import { finishedBuild, startTestApp, type TestApp } from '../../helpers/kiln-app.js';
+import { drvExpr } from '../../helpers/nix.js';
 import { startCountingProxy, startRegistry } from '../../helpers/registry.js';
 
 async function build(app: TestApp, expression: string, image: string): Promise<BuildView> {
@@ -15,15 +15,7 @@ async function build(app: TestApp, expression: string, image: string): Promise<B
   });
   assert.equal(res.statusCode, 201, res.body);
   const id = res.json<{ builds: BuildView[] }>().builds[0]!.id;
-  return waitFor(
-    async () => {
-      const view = (
-        await app.app.inject({ url: `/api/v1/builds/${id}`, headers: app.auth })
-      ).json<BuildView>();
-      return view.finishedAt !== null ? view : undefined;
-    },
-    { timeoutMs: 120_000, what: `build ${id}` },
-  );
+  return finishedBuild(app, id, 120_000);
 }
 
 function skopeoDigest(reference: string): string {

@@ -5,8 +5,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import type { BuildView, SubmitBuildBody } from '../../../src/api/index.js';
-import { startTestApp, type TestApp } from '../../helpers/kiln-app.js';
-import { drvExpr, nonce, waitFor } from '../../helpers/nix.js';
+import { finishedBuild, startTestApp, type TestApp } from '../../helpers/kiln-app.js';
+import { drvExpr, nonce } from '../../helpers/nix.js';
 import { freePort, startRegistry } from '../../helpers/registry.js';
 
 const SECRET = 'deploy-secret-for-tests';
@@ -50,21 +50,9 @@ async function submit(app: TestApp, body: SubmitBuildBody): Promise<BuildView[]>
   return res.json<{ builds: BuildView[] }>().builds;
 }
 
-async function finished(app: TestApp, id: string): Promise<BuildView> {
-  return waitFor(
-    async () => {
-      const view = (
-        await app.app.inject({ url: `/api/v1/builds/${id}`, headers: app.auth })
-      ).json<BuildView>();
-      return view.finishedAt !== null ? view : undefined;
-    },
-    { timeoutMs: 120_000, what: `build ${id}` },
-  );
-}
-
 async function buildOne(app: TestApp, body: SubmitBuildBody): Promise<BuildView> {
   const [build] = await submit(app, body);
-  return finished(app, build!.id);
+  return finishedBuild(app, build!.id);
 }
 
 function skopeo(args: string[]): string {
@@ -257,7 +245,7 @@ void describe('the image pipeline: deploy hook, current tag, fallback, index, ki
       systems: ['x86_64-linux', 'i686-linux'],
       image: `${repo}:v2`,
     });
-    const done = await Promise.all(builds.map((b) => finished(app, b.id)));
+    const done = await Promise.all(builds.map((b) => finishedBuild(app, b.id)));
     for (const b of done) assert.equal(b.status, 'succeeded', b.error ?? '');
     const withIndex = done.filter((b) => b.image?.index !== undefined);
     assert.ok(withIndex.length >= 1, 'the index is recorded');

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import type { BuildView, StatsResponse } from '../../../src/api/index.js';
-import { startTestApp, type TestApp } from '../../helpers/kiln-app.js';
-import { drvExpr, nonce, waitFor } from '../../helpers/nix.js';
+import { finishedBuild, startTestApp, type TestApp } from '../../helpers/kiln-app.js';
+import { drvExpr, nonce } from '../../helpers/nix.js';
 import { startRegistry } from '../../helpers/registry.js';
 
 async function build(
@@ -20,15 +20,7 @@ async function build(
   });
   assert.equal(res.statusCode, 201, res.body);
   const id = res.json<{ builds: BuildView[] }>().builds[0]!.id;
-  const done = await waitFor(
-    async () => {
-      const view = (
-        await app.app.inject({ url: `/api/v1/builds/${id}`, headers: app.auth })
-      ).json<BuildView>();
-      return view.finishedAt !== null ? view : undefined;
-    },
-    { timeoutMs: 120_000, what: `build ${id}` },
-  );
+  const done = await finishedBuild(app, id, 120_000);
   assert.equal(done.status, 'succeeded', done.error ?? '');
   return done;
 }
