@@ -75,12 +75,28 @@ export class RegistryAuth {
     return scope && !scopes.includes(scope) ? [...scopes, ...scope.split(' ')] : [...scopes];
   }
 
-  /** The error for a 401 that survived fresh credentials. */
-  rejected(res: HttpResponse): KilnError {
+  /** The error for a 401 that survived fresh credentials (or the token server's own 401/403). */
+  rejected(res: HttpResponse, tokenServer?: string): KilnError {
     const summary = registryErrorSummary(res.body);
     const why = summary ? ` (${summary})` : '';
+    // The credentials were good but the token lacks the access asked for: say so, not "rejected"
+    // (the body's "authentication required" would mislead too).
+    const denied = parseWwwAuthenticate(res.headers['www-authenticate']).find(
+      (c) => c.scheme === 'bearer' && c.params.error === 'insufficient_scope',
+    );
+    if (denied && this.credentials) {
+      const scope = denied.params.scope ? ` '${denied.params.scope}'` : '';
+      return new KilnError(
+        'KILN_ERR_FORBIDDEN',
+        `registry ${this.registry}: the token for user '${this.credentials.username}' does not grant${scope} (insufficient_scope)`,
+        { registry: this.registry, status: res.status },
+      );
+    }
+    const who = tokenServer
+      ? `registry ${this.registry}'s token server ${tokenServer}`
+      : `registry ${this.registry}`;
     const message = this.credentials
-      ? `registry ${this.registry} rejected the credentials of user '${this.credentials.username}'${why}`
+      ? `${who} rejected the credentials of user '${this.credentials.username}'${why}`
       : `registry ${this.registry} requires authentication${why}; set DOCKER_REGISTRY_USERNAME and DOCKER_REGISTRY_PASSWORD`;
     return new KilnError('KILN_ERR_UNAUTHORIZED', message, { registry: this.registry, status: res.status });
   }
@@ -126,7 +142,7 @@ export class RegistryAuth {
       headers: { Accept: 'application/json', ...(basic ? { Authorization: basic } : {}) },
       signal,
     });
-    if (res.status === 401 || res.status === 403) throw this.rejected(res);
+    if (res.status === 401 || res.status === 403) throw this.rejected(res, url.host);
     if (res.status !== 200) {
       throw new KilnError(
         res.status >= 500 || res.status === 429 ? 'KILN_ERR_UNAVAILABLE' : 'KILN_ERR_UNAUTHORIZED',
