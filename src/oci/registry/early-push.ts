@@ -1,11 +1,5 @@
 import { RegistryClient, type RegistryClientOptions } from './client.js';
-import {
-  DEFAULT_CHUNK_SIZE,
-  DEFAULT_CHUNK_THRESHOLD,
-  blobPath,
-  type BlobOutcome,
-  type PushBlob,
-} from './push.js';
+import { sendBlob, type BlobOutcome, type PushBlob } from './push.js';
 import type { ImageReference } from './reference.js';
 
 export interface EarlyBlobPushOptions extends Omit<RegistryClientOptions, 'registry'> {
@@ -85,23 +79,14 @@ export class EarlyBlobPush {
     if (!(await this.#ready)) return undefined;
     await this.#slot();
     try {
-      const signal = AbortSignal.any([
-        this.#stop.signal,
-        ...(this.#options.signal ? [this.#options.signal] : []),
-      ]);
-      const repository = this.#options.reference.repository;
-      if (await this.#client.hasBlob(repository, blob.digest, signal)) return 'skipped';
-      const chunked = blob.size >= (this.#options.chunkThresholdBytes ?? DEFAULT_CHUNK_THRESHOLD);
-      await this.#client.uploadBlob(
-        repository,
-        { ...blob, path: blobPath(this.#options.imageDir, blob.digest) },
-        {
-          chunkSize: chunked ? (this.#options.chunkSizeBytes ?? DEFAULT_CHUNK_SIZE) : undefined,
-          signal,
-          onBodyBytes: (n) => (this.#bytes += n),
-        },
+      return await sendBlob(
+        this.#client,
+        this.#options.reference.repository,
+        blob,
+        this.#options,
+        this.#signal,
+        (n) => (this.#bytes += n),
       );
-      return 'uploaded';
     } finally {
       this.#active--;
       this.#waiting.shift()?.();

@@ -104,6 +104,36 @@ function checkTags(tags: readonly string[]): void {
 }
 
 /**
+ * One blob into `repository`: nothing when the registry has it, a mount when another repository
+ * of the registry is known to hold it, else an upload from `imageDir` (chunked from the threshold).
+ */
+export async function sendBlob(
+  client: RegistryClient,
+  repository: string,
+  blob: PushBlob,
+  options: Pick<PushImageOptions, 'imageDir' | 'mountFrom' | 'chunkThresholdBytes' | 'chunkSizeBytes'>,
+  signal: AbortSignal,
+  onBodyBytes: (n: number) => void,
+): Promise<BlobOutcome> {
+  if (await client.hasBlob(repository, blob.digest, signal)) return 'skipped';
+  const from = options.mountFrom?.[blob.digest];
+  if (
+    from !== undefined &&
+    from !== repository &&
+    (await client.mountBlob(repository, blob.digest, from, signal))
+  ) {
+    return 'mounted';
+  }
+  const chunked = blob.size >= (options.chunkThresholdBytes ?? DEFAULT_CHUNK_THRESHOLD);
+  await client.uploadBlob(
+    repository,
+    { ...blob, path: blobPath(options.imageDir, blob.digest) },
+    { chunkSize: chunked ? (options.chunkSizeBytes ?? DEFAULT_CHUNK_SIZE) : undefined, signal, onBodyBytes },
+  );
+  return 'uploaded';
+}
+
+/**
  * Pushes one image: the manifest under the tag first (already there with our digest: done, zero
  * bytes), then every blob HEADed in parallel and only the missing ones mounted or uploaded
  * (chunked from `chunkThresholdBytes`), then the manifest, then the extra tags.
@@ -142,27 +172,15 @@ export async function pushImage(options: PushImageOptions): Promise<PushReport> 
       outcomes = await mapLimit(blobs, options.concurrency ?? 4, signal, async (blob, inner) => {
         const settled = options.settled?.get(blob.digest);
         if (settled !== undefined) return { ...blob, outcome: settled };
-        if (await client.hasBlob(ref.repository, blob.digest, inner))
-          return { ...blob, outcome: 'skipped' as const };
-        const from = options.mountFrom?.[blob.digest];
-        if (
-          from !== undefined &&
-          from !== ref.repository &&
-          (await client.mountBlob(ref.repository, blob.digest, from, inner))
-        ) {
-          return { ...blob, outcome: 'mounted' as const };
-        }
-        const chunked = blob.size >= (options.chunkThresholdBytes ?? DEFAULT_CHUNK_THRESHOLD);
-        await client.uploadBlob(
+        const outcome = await sendBlob(
+          client,
           ref.repository,
-          { ...blob, path: blobPath(options.imageDir, blob.digest) },
-          {
-            chunkSize: chunked ? (options.chunkSizeBytes ?? DEFAULT_CHUNK_SIZE) : undefined,
-            signal: inner,
-            onBodyBytes: (n) => (bytesUploaded += n),
-          },
+          blob,
+          options,
+          inner,
+          (n) => (bytesUploaded += n),
         );
-        return { ...blob, outcome: 'uploaded' as const };
+        return { ...blob, outcome };
       });
       await client.putManifest(ref.repository, tag, manifest, signal);
     }
