@@ -13,7 +13,7 @@ import type { BuildEvents } from './events.js';
 import { LogSink } from './log-sink.js';
 import type { GitBuildPreparer } from './git-source.js';
 import type { DeployHooks } from './deploy-step.js';
-import type { ImageSteps, TaggableManifest } from './image-step.js';
+import { manifestOf, markCurrent, type ImageSteps, type TaggableManifest } from './image-step.js';
 import type { KeyedLock } from './keyed-lock.js';
 import type { BuildRunner, PushOutputs, RealiseResult } from './ports.js';
 
@@ -326,36 +326,61 @@ async function prepareGitBuild(
   signal: AbortSignal,
   sink: LogSink,
 ): Promise<PrepareOutcome> {
-  const { store, clock } = deps;
-  const fail = (step: string, error: unknown, commit?: BuildCommit): PrepareOutcome => ({
-    ok: false,
-    failure: stepFailure(step, error, signal),
-    commit,
-  });
   const log = (line: string): void => sink.write('kiln', line);
-
-  await store.steps.start(build.id, 'clone', clock());
-  let commit: BuildCommit;
+  let commit: BuildCommit | undefined;
   try {
-    if (!deps.gitBuilds) throw new Error('this server cannot build from Git');
-    commit = await deps.gitBuilds.clone(build, signal, log);
-    await store.steps.finish(build.id, 'clone', 'succeeded', clock(), commit.sha);
-  } catch (error) {
-    await store.steps.finish(build.id, 'clone', 'failed', clock(), String(error));
-    return fail('clone', error);
-  }
-
-  await store.steps.start(build.id, 'eval', clock());
-  try {
-    const drvPaths = await deps.gitBuilds.evaluate({ ...build, commit }, signal, (stream, text) =>
-      sink.write(stream, text),
+    const git = deps.gitBuilds;
+    commit = await runStep(
+      deps,
+      build.id,
+      'clone',
+      async () => {
+        if (!git) throw new Error('this server cannot build from Git');
+        return git.clone(build, signal, log);
+      },
+      (cloned) => cloned.sha,
     );
-    if (drvPaths.length === 0) throw new Error('the selected output evaluates to no derivations');
-    await store.steps.finish(build.id, 'eval', 'succeeded', clock(), `${drvPaths.length} derivation(s)`);
+    const cloned = commit;
+    const drvPaths = await runStep(
+      deps,
+      build.id,
+      'eval',
+      async () => {
+        const evaluated = await git!.evaluate({ ...build, commit: cloned }, signal, (stream, text) =>
+          sink.write(stream, text),
+        );
+        if (evaluated.length === 0) throw new Error('the selected output evaluates to no derivations');
+        return evaluated;
+      },
+      (paths) => `${paths.length} derivation(s)`,
+    );
     return { ok: true, drvPaths, commit };
   } catch (error) {
-    await store.steps.finish(build.id, 'eval', 'failed', clock(), String(error));
-    return fail('eval', error, commit);
+    if (!(error instanceof StepFailed)) throw error;
+    return { ok: false, failure: stepFailure(error.step, error.cause, signal), commit };
+  }
+}
+
+/**
+ * Runs one step of a build with its timing in the record: started, then succeeded with a detail
+ * or failed with the error. A failure is thrown as StepFailed, naming the step.
+ */
+async function runStep<T>(
+  deps: Pick<ExecutorDeps, 'store' | 'clock'>,
+  buildId: string,
+  name: string,
+  run: () => Promise<T>,
+  detail: (value: T) => string,
+): Promise<T> {
+  const { store, clock } = deps;
+  await store.steps.start(buildId, name, clock());
+  try {
+    const value = await run();
+    await store.steps.finish(buildId, name, 'succeeded', clock(), detail(value));
+    return value;
+  } catch (error) {
+    await store.steps.finish(buildId, name, 'failed', clock(), String(error));
+    throw new StepFailed(name, error);
   }
 }
 
@@ -376,21 +401,10 @@ async function shipImage(
   signal: AbortSignal,
   sink: LogSink,
 ): Promise<ShipOutcome> {
-  const { store, clock } = deps;
   const log = (line: string): void => sink.write('kiln', line);
   let image: BuildImage | null = null;
   let deploy: BuildDeploy | null = null;
-  const step = async <T>(name: string, run: () => Promise<T>, detail: (value: T) => string): Promise<T> => {
-    await store.steps.start(build.id, name, clock());
-    try {
-      const value = await run();
-      await store.steps.finish(build.id, name, 'succeeded', clock(), detail(value));
-      return value;
-    } catch (error) {
-      await store.steps.finish(build.id, name, 'failed', clock(), String(error));
-      throw new StepFailed(name, error);
-    }
-  };
+  const step: StepRunner = (name, run, detail) => runStep(deps, build.id, name, run, detail);
   try {
     const images = deps.images;
     const prepared = await step(
@@ -406,11 +420,7 @@ async function shipImage(
       () => images!.push(build, prepared, signal, log),
       (pushed) => `${pushed.bytesUploaded} bytes uploaded${pushed.fallback ? ' (fallback registry)' : ''}`,
     );
-    let target: TaggableManifest | undefined = {
-      ref: image.ref,
-      bytes: prepared.manifestBytes,
-      mediaType: prepared.manifestMediaType,
-    };
+    let target: TaggableManifest | undefined = manifestOf(image, prepared);
     if (build.groupId !== null) {
       const grouped = await groupIndex(deps, build, image, signal, log, step);
       image = grouped.image;
@@ -432,12 +442,9 @@ async function shipImage(
     await step(
       'current',
       () => images!.tagCurrent(current, signal, log),
-      () => current.ref.replace(/:[^:/]+$/, ':current'),
+      (ref) => ref,
     );
-    image = shipped.index
-      ? { ...shipped, current: true, index: { ...shipped.index, tags: [...shipped.index.tags, 'current'] } }
-      : { ...shipped, current: true, tags: [...shipped.tags, 'current'] };
-    return { image, deploy };
+    return { image: markCurrent(shipped), deploy };
   } catch (error) {
     if (!(error instanceof StepFailed)) throw error;
     return { image, deploy, failure: stepFailure(error.step, error.cause, signal) };

@@ -111,6 +111,18 @@ export interface PreparedImage {
   early: EarlyBlobPush;
 }
 
+/** The pushed image's manifest, to tag. */
+export function manifestOf(image: BuildImage, prepared: PreparedImage): TaggableManifest {
+  return { ref: image.ref, bytes: prepared.manifestBytes, mediaType: prepared.manifestMediaType };
+}
+
+/** The record of an image once `current` points at it (or at its index). */
+export function markCurrent(image: BuildImage): BuildImage {
+  return image.index
+    ? { ...image, current: true, index: { ...image.index, tags: [...image.index.tags, CURRENT_TAG] } }
+    : { ...image, current: true, tags: [...image.tags, CURRENT_TAG] };
+}
+
 /** A manifest (image or index) to tag: where it is and its exact bytes. */
 export interface TaggableManifest {
   /** `REGISTRY/REPO[:TAG]` of the pushed image; only the registry and repository are used. */
@@ -280,22 +292,41 @@ export class ImageSteps {
   }
 
   /** Points the `current` tag of the manifest's repository at it (a manifest PUT, no blobs). */
+  /** Points the `current` tag of the manifest's repository at it (a manifest PUT, no blobs). */
   async tagCurrent(
     target: TaggableManifest,
     signal: AbortSignal,
     log: (line: string) => void,
-  ): Promise<void> {
-    const ref = parseImageReference(target.ref);
+  ): Promise<string> {
+    const current = { ...parseImageReference(target.ref), tag: CURRENT_TAG, digest: undefined };
     const report = await pushImage({
-      reference: { ...ref, tag: CURRENT_TAG, digest: undefined },
+      reference: current,
       imageDir: '',
       manifest: { bytes: target.bytes, mediaType: target.mediaType },
       blobs: [],
       ...this.#clientOptions(signal),
     });
-    log(
-      `kiln: ${formatImageReference({ ...ref, tag: CURRENT_TAG, digest: undefined })} → ${report.manifestDigest}`,
-    );
+    const shown = formatImageReference(current);
+    log(`kiln: ${shown} → ${report.manifestDigest}`);
+    return shown;
+  }
+
+  /**
+   * `kiln image`: an image of a finished build, pushed with the user's tag itself (a build of
+   * several systems gets a single-system image), and `current` moved to it when asked.
+   */
+  async shipFinished(
+    build: BuildRecord,
+    options: { current: boolean },
+    signal: AbortSignal,
+    log: (line: string) => void,
+  ): Promise<BuildImage> {
+    const single = { ...build, groupId: null };
+    const prepared = await this.build(single, build.outputs, signal, log);
+    const image = await this.push(single, prepared, signal, log);
+    if (!options.current) return image;
+    await this.tagCurrent(manifestOf(image, prepared), signal, log);
+    return markCurrent(image);
   }
 
   #clientOptions(signal: AbortSignal): {

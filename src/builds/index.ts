@@ -44,10 +44,9 @@ export {
   registryHost,
   timestampTag,
   runtimeConfig,
-  CURRENT_TAG,
   type ImageSettings,
   type PreparedImage,
   type TaggableManifest,
 } from './image-step.js';
-export { DeployHooks, deployPayload, type DeploySettings } from './deploy-step.js';
+export { DeployHooks, type DeploySettings } from './deploy-step.js';
 export { KeyedLock } from './keyed-lock.js';

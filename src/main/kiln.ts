@@ -7,7 +7,6 @@ import {
   DeployHooks,
   ImageSteps,
   KeyedLock,
-  CURRENT_TAG,
   checkImageReference,
   registryHost,
   type GitBuildsDeps,
@@ -248,19 +247,7 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     git: gitBuilds,
     renderTemplate: (name, values, options) => templates.render(name, values, options),
     canDeploy: config.deploy.secret !== '',
-    shipImageOf: async (build, options, signal, log) => {
-      // Not part of a group any more: the image takes the user's tag itself.
-      const single = { ...build, groupId: null };
-      const prepared = await imageSteps.build(single, build.outputs, signal, log);
-      const image = await imageSteps.push(single, prepared, signal, log);
-      if (!options.current) return image;
-      await imageSteps.tagCurrent(
-        { ref: image.ref, bytes: prepared.manifestBytes, mediaType: prepared.manifestMediaType },
-        signal,
-        log,
-      );
-      return { ...image, current: true, tags: [...image.tags, CURRENT_TAG] };
-    },
+    shipImageOf: (build, options, signal, log) => imageSteps.shipFinished(build, options, signal, log),
     checkImage: (reference) => {
       checkImageReference(reference, imageSettings);
     },
