@@ -27,7 +27,8 @@ import { join } from 'node:path';
 import { envCount } from '../settings.js';
 import { goalText, median, ms, renderTable, verdict, type Goal } from '../git/stats.js';
 import { buildImageFixture, type ImageFixture } from './fixtures.js';
-import { startBenchRegistry, startCountingProxy } from './registry.js';
+import { openCountingProxy } from '../../test/helpers/registry.js';
+import { startBenchRegistry } from './registry.js';
 import type { LayerCompression } from '../../src/oci/index.js';
 import { kilnBuildAndPush, kilnBuildImage, kilnPush, skopeoPush, type KilnImage } from './sides.js';
 
@@ -94,7 +95,7 @@ async function oneRound(
     };
     for (const side of kilnFirst ? [kilnSide, skopeoSide] : [skopeoSide, kilnSide]) await side();
     const repush = await kilnPush(image, kilnRegistry.host, repository);
-    const proxy = await startCountingProxy(kilnRegistry);
+    const proxy = await openCountingProxy(kilnRegistry);
     let proxied: Awaited<ReturnType<typeof kilnPush>>;
     try {
       proxied = await kilnPush(image, proxy.host, repository);
@@ -112,7 +113,7 @@ async function oneRound(
       repushUpToDate: repush.report.upToDate,
       proxiedRepushMs: proxied.ms,
       proxiedBlobBytes: proxy.blobBytes(),
-      proxiedRequests: proxy.requests(),
+      proxiedRequests: [...proxy.requests],
       firstPushBytes: push!.bytesUploaded,
       manifestDigest: push!.report.manifestDigest,
       layers: image.built.layers.length,

@@ -1,14 +1,13 @@
 /**
  * Debian's docker-registry (distribution 2.8) started as test/helpers/registry.ts starts it, but
- * owned by the benchmark instead of a node:test context, and a byte-counting reverse proxy in front
- * of one. Each registry gets its own storage and a port no earlier registry of this run had, so a
+ * owned by the benchmark instead of a node:test context (the byte-counting proxy in front of one is
+ * the test helper's openCountingProxy). Each registry gets its own storage and a port no earlier registry of this run had, so a
  * client's memory of "blob X is in repository Y of host:port" (skopeo's blob-info cache) never
  * points at anything in a new one.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { freePort, REGISTRY_BIN } from '../../test/helpers/registry.js';
 
@@ -93,59 +92,4 @@ export async function startBenchRegistry(dir: string): Promise<BenchRegistry> {
     await new Promise((r) => setTimeout(r, 50));
   }
   return { host: `127.0.0.1:${port}`, port, stop };
-}
-
-/** Blob body bytes (PATCH, PUT and POST to …/blobs/uploads/) and requests on their way through. */
-export interface CountingProxy {
-  host: string;
-  blobBytes(): number;
-  requests(): string[];
-  reset(): void;
-  stop(): Promise<void>;
-}
-
-/** A node:http reverse proxy in front of `target`; requests and answers pass through unchanged. */
-export async function startCountingProxy(target: { port: number }): Promise<CountingProxy> {
-  let bytes = 0;
-  let requests: string[] = [];
-  const agent = new http.Agent({ keepAlive: true });
-  const server = http.createServer((req, res) => {
-    requests.push(`${req.method} ${req.url}`);
-    const isBlobUpload = (req.url ?? '').includes('/blobs/uploads/');
-    const upstream = http.request(
-      {
-        host: '127.0.0.1',
-        port: target.port,
-        method: req.method,
-        path: req.url,
-        headers: req.headers,
-        agent,
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on('error', () => req.socket.destroy());
-    req.on('data', (chunk: Buffer) => {
-      if (isBlobUpload) bytes += chunk.length;
-    });
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    host: `127.0.0.1:${port}`,
-    blobBytes: () => bytes,
-    requests: () => [...requests],
-    reset: () => {
-      bytes = 0;
-      requests = [];
-    },
-    stop: async () => {
-      agent.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
 }

@@ -159,8 +159,20 @@ export interface CountingProxy {
   whenBlobBytesReach(n: number): Promise<void>;
 }
 
-/** A node:http reverse proxy in front of `target`; requests and answers pass through unchanged. */
+/** A node:http reverse proxy in front of `target`, stopped when the test ends. */
 export async function startCountingProxy(t: TestContext, target: { port: number }): Promise<CountingProxy> {
+  const proxy = await openCountingProxy(target);
+  t.after(() => proxy.stop());
+  return proxy;
+}
+
+/**
+ * A node:http reverse proxy in front of `target`; requests and answers pass through unchanged.
+ * The caller stops it (the benchmark uses it outside node:test).
+ */
+export async function openCountingProxy(target: {
+  port: number;
+}): Promise<CountingProxy & { stop(): Promise<void> }> {
   let bytes = 0;
   const requests: string[] = [];
   let waiters: { n: number; resolve: () => void }[] = [];
@@ -192,11 +204,6 @@ export async function startCountingProxy(t: TestContext, target: { port: number 
     req.pipe(upstream);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => {
-    agent.destroy();
-    server.closeAllConnections();
-    server.close();
-  });
   const { port } = server.address() as AddressInfo;
   return {
     host: `127.0.0.1:${port}`,
@@ -208,5 +215,10 @@ export async function startCountingProxy(t: TestContext, target: { port: number 
     requests,
     whenBlobBytesReach: (n) =>
       new Promise<void>((resolve) => (bytes >= n ? resolve() : waiters.push({ n, resolve }))),
+    stop: async () => {
+      agent.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
