@@ -7,6 +7,7 @@
  *  3. `cache` (bench/cache): the binary cache against nginx, and `kiln push` against `nix copy`.
  *  4. `git` (bench/git): builds from Git, cached by commit and fresh, against clone + nix build by hand.
  *  5. `image` (bench/image): an OCI image of a 50-path closure built and pushed, against skopeo copy.
+ *  6. `hash` (bench/hash): NAR hashing of many small files and of one 1 GiB file, against `nix hash path`.
  * Prints absolute times and ratios; asserts nothing.
  */
 import { execFile } from 'node:child_process';
@@ -18,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { kilnBin, startServerProcess } from '../test/helpers/server-process.js';
 import { runCacheBench } from './cache/index.js';
 import { runGitBench } from './git/index.js';
+import { runHashBench } from './hash/index.js';
 import { runImageBench } from './image/index.js';
 import { NIX_BUILD_OPTS } from './settings.js';
 
@@ -146,11 +148,12 @@ async function main(): Promise<void> {
   }
 }
 
-// `node dist/bench/run.js [build|cache|git|image]...` runs the named benchmarks; no argument runs them all.
+// `node dist/bench/run.js [build|cache|git|hash|image]...` runs the named benchmarks; no argument runs them all.
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   build: main,
   cache: runCacheBench,
   git: runGitBench,
+  hash: runHashBench,
   image: runImageBench,
 };
 const selected = process.argv.slice(2);

@@ -1,116 +1,93 @@
 import { createHash } from 'node:crypto';
-import { lstat, open, readdir, readlink } from 'node:fs/promises';
-import { KilnError } from '../errors/index.js';
+import { lstat } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { HashAlgo, NixHash } from './hash.js';
-import { compareBytes, NAR_MAGIC, narStrings, padding, u64 } from './nar-framing.js';
+import { narHashOnThread } from './nar-hash-thread.js';
+import { NarWriter, walkNar } from './nar-walk.js';
 
-/** Read size for file contents: bounded so a large file never sits in memory whole. */
-const READ_CHUNK = 256 * 1024;
-/** Small tokens are batched into chunks of about this size before they are yielded. */
-const BATCH = 64 * 1024;
+/** Chunks dumpNar yields are at most this big: a NAR is never held whole. */
+const DUMP_CHUNK = 256 * 1024;
+/** narHash frames into one reused buffer of this size; 1 MiB amortises hash-call overhead. */
+const HASH_BUFFER = 1024 * 1024;
+/** The serialiser gives the event loop a turn at least this often, so a server stays responsive. */
+const SLICE_MS = 10;
 
 /**
  * Serialises `path` as a NAR exactly as `nix-store --dump` does (libutil/archive.cc dump), as a
- * stream of chunks. Paths are handled as raw bytes so names that are not UTF-8 survive.
+ * stream of chunks of at most 256 KiB. The consumer may keep every chunk (each is a fresh buffer).
+ * Paths are handled as raw bytes so names that are not UTF-8 survive.
  */
 export async function* dumpNar(path: string): AsyncGenerator<Uint8Array, void, undefined> {
-  const batch = new Batcher();
-  batch.push(narStrings(NAR_MAGIC));
-  yield* dumpNode(Buffer.from(path), batch);
-  const rest = batch.take();
-  if (rest.length > 0) yield rest;
+  const ready: Buffer[] = [];
+  const w = new NarWriter(Buffer.allocUnsafe(DUMP_CHUNK), {
+    flush(bytes) {
+      ready.push(bytes);
+      return Buffer.allocUnsafe(DUMP_CHUNK);
+    },
+  });
+  let sliceStart = performance.now();
+  for (const _ of walkNar(Buffer.from(path), w)) {
+    while (ready.length > 0) yield ready.shift() as Buffer;
+    // An async generator resumes in microtasks: without this a fast consumer never lets timers
+    // or sockets run.
+    if (performance.now() - sliceStart > SLICE_MS) {
+      await nextTurn();
+      sliceStart = performance.now();
+    }
+  }
+  w.flush();
+  while (ready.length > 0) yield ready.shift() as Buffer;
 }
 
-class Batcher {
-  private parts: Uint8Array[] = [];
-  private length = 0;
+/** Below this a lone file is hashed here: starting a thread would cost more than it saves. */
+const THREAD_MIN_FILE = 8 * 1024 * 1024;
+/** Walker threads at once (each ~10 MiB); further concurrent hashes run on this thread instead. */
+const MAX_THREADS = 2;
+let threads = 0;
 
-  push(part: Uint8Array): void {
-    this.parts.push(part);
-    this.length += part.length;
-  }
-
-  get full(): boolean {
-    return this.length >= BATCH;
-  }
-
-  /** Everything pending as one chunk (empty when nothing is). */
-  take(): Uint8Array {
-    const out = this.parts.length === 1 && this.parts[0] ? this.parts[0] : Buffer.concat(this.parts);
-    this.parts = [];
-    this.length = 0;
-    return out;
-  }
-}
-
-async function* dumpNode(path: Buffer, batch: Batcher): AsyncGenerator<Uint8Array, void, undefined> {
+/**
+ * The NAR hash (sha256 unless told, as `nix hash path`) and the NAR size of `path`, streamed
+ * through a few reused buffers: memory stays flat whatever the tree's size (and however many run
+ * at once). Directories and large files are walked on a thread of their own while this one hashes
+ * (see nar-hash-thread.ts).
+ */
+export async function narHash(
+  path: string,
+  algo: HashAlgo = 'sha256',
+): Promise<{ hash: NixHash; size: number }> {
   const st = await lstat(path);
-  if (st.isFile()) {
-    // Only the owner-executable bit is recorded (posix-source-accessor.cc: st_mode & S_IXUSR).
-    const executable = (st.mode & 0o100) !== 0;
-    batch.push(narStrings('(', 'type', 'regular', ...(executable ? ['executable', ''] : []), 'contents'));
-    batch.push(u64(st.size));
-    yield* dumpContents(path, st.size, batch);
-    batch.push(narStrings(')'));
-  } else if (st.isSymbolicLink()) {
-    const target = await readlink(path, { encoding: 'buffer' });
-    batch.push(narStrings('(', 'type', 'symlink', 'target', target, ')'));
-  } else if (st.isDirectory()) {
-    batch.push(narStrings('(', 'type', 'directory'));
-    const names = await readdir(path, { encoding: 'buffer' });
-    names.sort(compareBytes);
-    for (const name of names) {
-      batch.push(narStrings('entry', '(', 'name', name, 'node'));
-      yield* dumpNode(Buffer.concat([path, Buffer.from('/'), name]), batch);
-      batch.push(narStrings(')'));
-      if (batch.full) yield batch.take();
-    }
-    batch.push(narStrings(')'));
-  } else {
-    throw new KilnError('KILN_ERR_VALIDATION', `file '${path.toString()}' has an unsupported type`, {
-      path: path.toString(),
-    });
-  }
-}
-
-async function* dumpContents(
-  path: Buffer,
-  size: number,
-  batch: Batcher,
-): AsyncGenerator<Uint8Array, void, undefined> {
-  const handle = await open(path, 'r');
+  const worthAThread = st.isDirectory() || (st.isFile() && st.size >= THREAD_MIN_FILE);
+  if (!worthAThread || threads >= MAX_THREADS) return narHashHere(path, algo);
+  threads++;
   try {
-    let done = 0;
-    while (done < size) {
-      // A fresh buffer per chunk: the consumer may keep chunks after we move on.
-      const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, size - done));
-      const { bytesRead } = await handle.read(buf, 0, buf.length, done);
-      if (bytesRead === 0) {
-        // The length is already written; a shrinking file would yield a corrupt NAR.
-        throw new KilnError('KILN_ERR_VALIDATION', `file '${path.toString()}' changed while it was read`, {
-          path: path.toString(),
-        });
-      }
-      done += bytesRead;
-      const chunk = buf.subarray(0, bytesRead);
-      if (bytesRead < BATCH) {
-        batch.push(chunk);
-        if (batch.full) yield batch.take();
-      } else {
-        const pending = batch.take();
-        if (pending.length > 0) yield pending;
-        yield chunk;
-      }
-    }
+    return await narHashOnThread(path, algo);
   } finally {
-    await handle.close();
+    threads--;
   }
-  batch.push(new Uint8Array(padding(size)));
 }
 
-/** The NAR hash (sha256 of the serialisation, as `nix hash path`) and the NAR size. */
-export async function narHash(path: string): Promise<{ hash: NixHash; size: number }> {
-  return hashChunks(dumpNar(path));
+/** narHash on this thread, in slices between which the event loop gets a turn. */
+export async function narHashHere(
+  path: string,
+  algo: HashAlgo = 'sha256',
+): Promise<{ hash: NixHash; size: number }> {
+  const hasher = createHash(algo);
+  const w = new NarWriter(Buffer.allocUnsafe(HASH_BUFFER), {
+    flush(bytes, buffer) {
+      hasher.update(bytes);
+      return buffer;
+    },
+  });
+  let sliceStart = performance.now();
+  for (const _ of walkNar(Buffer.from(path), w)) {
+    if (performance.now() - sliceStart > SLICE_MS) {
+      await nextTurn();
+      sliceStart = performance.now();
+    }
+  }
+  w.flush();
+  return { hash: { algo, digest: new Uint8Array(hasher.digest()) }, size: w.written };
 }
 
 /** Hash (sha256 unless told) and length of a byte stream, e.g. a NAR being uploaded. */

@@ -17,9 +17,10 @@ import {
   validateNar,
   writeNar,
 } from '../../../src/nar/index.js';
+import { narHashHere } from '../../../src/nar/nar.js';
 import { isKilnError } from '../../../src/errors/index.js';
 import { tempDir } from '../../helpers/tmp.js';
-import { fileBytes, prng, randomTree, writeTree } from './random-tree.js';
+import { fileBytes, prng, randomTree, richTree, writeTree } from './random-tree.js';
 import type { TreeNode } from './random-tree.js';
 
 const run = promisify(execFile);
@@ -66,6 +67,17 @@ async function checkAgainstNix(path: string): Promise<void> {
   assert.deepEqual((await validateNar([theirs])).hash, hash);
 }
 
+/** The hash and dump alone (the fast paths under test), both narHash paths: threaded and in-line. */
+async function checkHashAndDump(path: string): Promise<void> {
+  const theirs = await nix('nix-store', ['--dump', path]);
+  assert.ok((await buffer(dumpNar(path))).equals(theirs), `NAR of ${path} differs from nix-store --dump`);
+  const expected = await nixText('nix', [...NIX_FLAGS, 'hash', 'path', '--type', 'sha256', path]);
+  for (const hashed of [await narHash(path), await narHashHere(path)]) {
+    assert.equal(renderNixHash(hashed.hash, 'sri'), expected, path);
+    assert.equal(hashed.size, theirs.length);
+  }
+}
+
 function isValidationError(error: unknown): boolean {
   return isKilnError(error) && error.code === 'KILN_ERR_VALIDATION';
 }
@@ -78,6 +90,23 @@ describe('NAR, hashes and store paths against nix (Nix 2.8)', () => {
       writeTree(path, randomTree(seed * 7919, 'dir'));
       await checkAgainstNix(path);
     }
+  });
+
+  it('matches on rich random trees: deep nesting, large files, odd names, empty dirs and files', async (t) => {
+    const root = tempDir(t);
+    for (let seed = 1; seed <= 12; seed++) {
+      const path = join(root, `rich${seed}`);
+      // Depths up to 70: past the 64 that newer Nix refuses; Nix 2.8 has no limit, nor do we.
+      writeTree(path, richTree(seed * 104_729, seed === 12 ? 70 : 30 + seed, seed % 3));
+      await checkHashAndDump(path);
+    }
+  });
+
+  it('matches on a large single file at the root (hashed on the walker thread)', async (t) => {
+    const root = tempDir(t);
+    const path = join(root, 'large');
+    writeTree(path, { kind: 'file', size: 9 * 1024 * 1024 + 3, seed: 5, executable: true });
+    await checkHashAndDump(path);
   });
 
   it('matches on single files and symlinks at the root', async (t) => {

@@ -103,3 +103,54 @@ export function writeTree(path: Buffer | string, node: TreeNode): void {
     }
   }
 }
+
+function dirOf(entries: [Uint8Array, TreeNode][]): TreeNode {
+  return {
+    kind: 'dir',
+    entries: new Map(entries.map(([name, node]) => [Buffer.from(name).toString('hex'), { name, node }])),
+  };
+}
+
+/** `depth` directories nested in one another (random odd names), with `leaf` at the bottom. */
+export function deepChain(seed: number, depth: number, leaf: TreeNode): TreeNode {
+  const rand = prng(seed);
+  // Short names only: the whole path must stay under PATH_MAX for every tool.
+  const short = NAMES.filter((name) => name.length <= 12);
+  let node = leaf;
+  for (let i = 0; i < depth; i++) node = dirOf([[pick(rand, short), node]]);
+  return node;
+}
+
+/**
+ * A random tree with everything a NAR can hold at once: the random part (unicode and non-UTF-8
+ * names, empty dirs, symlinks, executables, empty and tiny files), plus a chain nested `depth`
+ * directories deep (Nix 2.8 has no depth limit), an empty directory and empty file, and
+ * `largeFiles` files of a few MiB of random bytes at odd sizes (past the serialiser's buffers).
+ */
+export function richTree(seed: number, depth: number, largeFiles: number): TreeNode {
+  const rand = prng(seed);
+  const base = randomTree(seed, 'dir');
+  const entries: [Uint8Array, TreeNode][] =
+    base.kind === 'dir' ? [...base.entries.values()].map(({ name, node }) => [name, node]) : [];
+  const file = (size: number, executable: boolean): TreeNode => ({
+    kind: 'file',
+    size,
+    seed: Math.floor(rand() * 2 ** 31),
+    executable,
+  });
+  entries.push(
+    [Buffer.from('deep-\u00e9'), deepChain(seed + 1, depth, rand() < 0.5 ? file(13, true) : dirOf([]))],
+    [Buffer.from('empty-dir'), dirOf([])],
+    [Buffer.from('empty-file'), file(0, rand() < 0.5)],
+    [
+      new Uint8Array([0x6c, 0x69, 0x6e, 0x6b, 0xfe]),
+      { kind: 'symlink', target: new Uint8Array([0x2e, 0xff]) },
+    ],
+  );
+  for (let i = 0; i < largeFiles; i++) {
+    const size = (1 + Math.floor(rand() * 5)) * 1024 * 1024 + Math.floor(rand() * 70_000);
+    entries.push([Buffer.from(`large-${i}-\u65e5`), file(size, rand() < 0.5)]);
+  }
+  // Later duplicates of a name replace earlier ones, as on disk.
+  return dirOf(entries);
+}

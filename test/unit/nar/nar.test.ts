@@ -1,11 +1,16 @@
 import { buffer } from 'node:stream/consumers';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import {
   dumpNar,
+  hashChunks,
   narHash,
   narPathToString,
   parseNar,
@@ -14,9 +19,10 @@ import {
   writeNar,
 } from '../../../src/nar/index.js';
 import type { NarEvent } from '../../../src/nar/index.js';
+import { narHashHere } from '../../../src/nar/nar.js';
 import { isKilnError } from '../../../src/errors/index.js';
 import { tempDir } from '../../helpers/tmp.js';
-import { prng, randomTree, writeTree } from '../../integration/nar/random-tree.js';
+import { prng, randomTree, richTree, writeTree } from '../../integration/nar/random-tree.js';
 
 /** An independent NAR string encoder for hand-made archives. */
 function str(value: string | Uint8Array): Buffer {
@@ -109,6 +115,104 @@ describe('dumpNar', () => {
   it('rejects files of unsupported types', async (t) => {
     await assert.rejects(buffer(dumpNar('/dev/null')), isValidationError);
     await assert.rejects(buffer(dumpNar(join(tempDir(t), 'missing'))));
+  });
+});
+
+/** A Unix socket inside `dir`: a file type NARs cannot hold. */
+async function withSocket(dir: string): Promise<Server> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(join(dir, 'sock'), resolve));
+  return server;
+}
+
+describe('narHash', () => {
+  it('agrees with hashing dumpNar, on this thread and on the walker thread', async (t) => {
+    const root = tempDir(t);
+    for (let seed = 1; seed <= 6; seed++) {
+      const path = join(root, `r${seed}`);
+      // Large files cross the 256 KiB dump chunks and the 1 MiB hash buffers at odd offsets.
+      writeTree(path, richTree(seed, 5 + seed, 1));
+      const expected = await hashChunks(dumpNar(path));
+      assert.deepEqual(await narHash(path), expected);
+      assert.deepEqual(await narHashHere(path), expected);
+      assert.deepEqual(await narHash(path, 'sha512'), await hashChunks(dumpNar(path), 'sha512'));
+    }
+  });
+
+  it('gives the same results when many run at once (threads are capped; the rest run here)', async (t) => {
+    const root = tempDir(t);
+    const paths = Array.from({ length: 6 }, (_, i) => join(root, `c${i}`));
+    paths.forEach((path, i) => writeTree(path, randomTree(100 + i, 'dir')));
+    const alone = [];
+    for (const path of paths) alone.push(await narHashHere(path));
+    assert.deepEqual(await Promise.all(paths.map((path) => narHash(path))), alone);
+  });
+
+  it('reports a file type NARs cannot hold, from either thread', async (t) => {
+    const dir = tempDir(t);
+    writeFileSync(join(dir, 'a'), 'a');
+    const server = await withSocket(dir);
+    t.after(() => server.close());
+    await assert.rejects(
+      narHash(dir),
+      (error) => isValidationError(error) && /unsupported type/.test(String(error)),
+    );
+    await assert.rejects(narHashHere(dir), isValidationError);
+    await assert.rejects(buffer(dumpNar(dir)), isValidationError);
+  });
+
+  it('reports a missing path with its errno code', async (t) => {
+    const missing = join(tempDir(t), 'missing');
+    await assert.rejects(narHash(missing), { code: 'ENOENT' });
+    await assert.rejects(narHashHere(missing), { code: 'ENOENT' });
+  });
+
+  it('passes a system error from the walker thread on with its code', async (t) => {
+    // A tree whose full paths exceed PATH_MAX: built with relative paths, unreadable by path.
+    const root = tempDir(t);
+    const home = process.cwd();
+    t.after(() => process.chdir(home));
+    process.chdir(root);
+    const name = 'n'.repeat(250);
+    for (let i = 0; i < 18; i++) {
+      mkdirSync(name);
+      process.chdir(name);
+    }
+    process.chdir(home);
+    try {
+      await assert.rejects(narHash(root), { code: 'ENAMETOOLONG', syscall: 'scandir' });
+    } finally {
+      // rmSync fails on it too; GNU rm walks by file descriptor.
+      execFileSync('rm', ['-rf', join(root, name)]);
+    }
+  });
+
+  it('keeps the event loop responsive on a large file and on many small ones', async (t) => {
+    const root = tempDir(t);
+    const big = join(root, 'big');
+    // 384 MiB: hashing it without a break blocks for 250 ms or more even at 1.5 GB/s.
+    const block = Buffer.alloc(16 * 1024 * 1024, 7);
+    writeFileSync(big, block);
+    for (let i = 1; i < 24; i++) appendFileSync(big, block);
+    const many = join(root, 'many');
+    mkdirSync(many);
+    for (let i = 0; i < 3000; i++) writeFileSync(join(many, `f${i}`), String(i));
+    for (const [path, hash] of [
+      [big, narHash],
+      [many, narHash],
+      [big, narHashHere],
+      [many, narHashHere],
+      [big, (p: string) => hashChunks(dumpNar(p))],
+    ] as const) {
+      const delay = monitorEventLoopDelay({ resolution: 1 });
+      delay.enable();
+      await hash(path);
+      // The histogram records a block when its timer fires late: give it that chance.
+      await sleep(20);
+      delay.disable();
+      // Slices are 10 ms; the bound leaves room for a loaded machine.
+      assert.ok(delay.max / 1e6 < 150, `${path}: event loop blocked for ${(delay.max / 1e6).toFixed(0)} ms`);
+    }
   });
 });
 
