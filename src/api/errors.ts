@@ -29,6 +29,11 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   KILN_ERR_UNAVAILABLE: 503,
   // The registry refused or failed: the fault is upstream of kiln, not the caller's kiln token.
   KILN_ERR_REGISTRY: 502,
+  // A source download failed (404, connection refused): the upstream's fault, not the request's.
+  KILN_ERR_FETCH: 502,
+  KILN_ERR_ARCHIVE: 422,
+  KILN_ERR_NIX_SYNTAX: 422,
+  KILN_ERR_BUMP: 422,
   KILN_ERR_INTERNAL: 500,
 };
 
