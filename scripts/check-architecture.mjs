@@ -61,6 +61,9 @@ const allowed = {
   retry: [],
   // Outgoing signed webhooks (deploy hooks): HTTP with retries.
   webhooks: ['errors', 'retry'],
+  // Packaging chores: archives and prefetch (nar, compression, git, fsutil), the Nix parser (pure),
+  // and bump, which drives Nix (runner/nix, process) and commits with git.
+  packaging: ['errors', 'nar', 'compression', 'process', 'fsutil', 'git', 'runner/nix', 'retry'],
 };
 // Second doors for fast-starting clients: the CLI must not load the server's dependencies.
 const extraDoors = new Set(['config/client-env.ts']);

@@ -99,6 +99,10 @@ export interface RealiseArgsOptions {
   timeoutSeconds: number;
   /** Nix kills a builder silent for this long; 0 = none. */
   maxSilentSeconds: number;
+  /** Build every derivation that can be built, so one run reports every failure (`--keep-going`). */
+  keepGoing?: boolean;
+  /** Rebuild already-valid outputs and compare (`--check`): for fixed outputs, a fresh fetch. */
+  check?: boolean;
 }
 
 /** `nix-store --realise` with structured progress on stderr and output paths (or roots) on stdout. */
@@ -116,6 +120,8 @@ export function realiseArgs(binDir: string, settings: NixSettings, opts: Realise
       '--max-silent-time',
       String(wholeSeconds(opts.maxSilentSeconds)),
       ...(opts.gcRoot ? ['--add-root', opts.gcRoot, '--indirect'] : []),
+      ...(opts.keepGoing ? ['--keep-going'] : []),
+      ...(opts.check ? ['--check'] : []),
       '--',
       ...opts.drvPaths,
     ],
@@ -130,6 +136,47 @@ export function pathInfoArgs(binDir: string, settings: NixSettings, paths: reado
   return {
     command: join(binDir, 'nix'),
     args: ['path-info', '--recursive', '--json', ...commonOptions(settings), '--', ...paths],
+  };
+}
+
+export interface EvalArgsOptions {
+  /** A Nix expression; relative paths in it resolve against the caller's working directory. */
+  expr: string;
+  /** Evaluation platform: `builtins.currentSystem` follows it. */
+  system?: string;
+}
+
+/**
+ * `nix-instantiate --eval --strict --json --expr`: the value as JSON. Read-write mode, so a
+ * `drvPath` the value mentions is also written to the store and can be built afterwards.
+ */
+export function evalArgs(binDir: string, settings: NixSettings, opts: EvalArgsOptions): NixInvocation {
+  return {
+    command: join(binDir, 'nix-instantiate'),
+    args: [
+      '--eval',
+      '--strict',
+      '--json',
+      '--read-write-mode',
+      '--log-format',
+      'internal-json',
+      ...commonOptions(settings),
+      ...(opts.system ? option('system', opts.system) : []),
+      '--expr',
+      opts.expr,
+    ],
+  };
+}
+
+/** `nix show-derivation --recursive DRVS`: every derivation of the closures, as one JSON object. */
+export function showDerivationArgs(
+  binDir: string,
+  settings: NixSettings,
+  drvPaths: readonly string[],
+): NixInvocation {
+  return {
+    command: join(binDir, 'nix'),
+    args: ['show-derivation', '--recursive', ...commonOptions(settings), '--', ...drvPaths],
   };
 }
 

@@ -26,9 +26,12 @@ export {
   type NixEventType,
 } from './internal-json.js';
 export { stripAnsi } from './ansi.js';
+export { parseHashMismatches, type HashMismatch } from './hash-mismatch.js';
 export {
   buildEnv,
   commonOptions,
+  evalArgs,
+  showDerivationArgs,
   instantiateArgs,
   parseArgs,
   pathInfoArgs,

@@ -1,4 +1,5 @@
 import { stripAnsi } from './ansi.js';
+import type { HashMismatch } from './hash-mismatch.js';
 
 /** The outcome of `nix-store --realise`, as the builds context records it. */
 export type RealiseResult =
@@ -8,6 +9,8 @@ export type RealiseResult =
       exitCode: number | null;
       reason: string;
       message: string;
+      /** Fixed-output derivations whose output had another hash than declared. */
+      hashMismatches?: readonly HashMismatch[];
     };
 
 export type RealiseFailure = Exclude<RealiseResult, { status: 'succeeded' }>;

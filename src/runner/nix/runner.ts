@@ -5,8 +5,10 @@ import { KilnError } from '../../errors/index.js';
 import { runSupervised, type SupervisedResult } from '../../process/index.js';
 import {
   buildEnv,
+  evalArgs,
   instantiateArgs,
   parseArgs,
+  showDerivationArgs,
   pathInfoArgs,
   checkValidityArgs,
   realiseArgs,
@@ -18,6 +20,7 @@ import { callNix, failureText, isShowTraceHint, spawnFailure, type NixCallResult
 import { createInternalJsonParser, type NixEvent } from './internal-json.js';
 import { positionOf, requireFile, validateEnv } from './checks.js';
 import { LogTail, classifyFailure, type RealiseResult } from './outcome.js';
+import { parseHashMismatches } from './hash-mismatch.js';
 import { closureSizesFromPathInfo, sumClosureNarSize } from './path-info.js';
 import {
   WRAPPER_ARGS_FILE,
@@ -82,6 +85,10 @@ export interface RealiseOptions {
   timeoutSeconds: number;
   /** Nix's `--max-silent-time`; 0 = none. */
   maxSilentSeconds: number;
+  /** `--keep-going`: build what can be built, so one run reports every failure. */
+  keepGoing?: boolean | undefined;
+  /** `--check`: rebuild valid outputs and compare; for fixed outputs, a fresh fetch. */
+  check?: boolean | undefined;
   signal?: AbortSignal | undefined;
   onEvent?: ((event: NixEvent) => void) | undefined;
   /** Human-readable lines: builder output as `build`, Nix's messages and stray stderr as `stderr`. */
@@ -301,6 +308,8 @@ export class NixRunner {
       gcRoot: opts.gcRootPrefix,
       timeoutSeconds: opts.timeoutSeconds,
       maxSilentSeconds: opts.maxSilentSeconds,
+      keepGoing: opts.keepGoing,
+      check: opts.check,
     });
     const parser = createInternalJsonParser();
     const tail = new LogTail();
@@ -367,7 +376,7 @@ export class NixRunner {
         outputs: opts.gcRootPrefix ? await followRoots(stdout) : nonEmpty(stdout),
       };
     }
-    return classifyFailure({
+    const failure = classifyFailure({
       exitCode: proc.exitCode,
       wallClockTimedOut: proc.timedOut,
       aborted: proc.aborted,
@@ -376,6 +385,75 @@ export class NixRunner {
       rawTail,
       tail,
     });
+    const hashMismatches = parseHashMismatches([...errors, ...rawTail]);
+    return hashMismatches.length > 0 ? { ...failure, hashMismatches } : failure;
+  }
+
+  /**
+   * Evaluates an expression strictly and returns its JSON value. `drvPath`s it mentions are
+   * written to the store, so they can be realised next.
+   */
+  async evaluateJson(
+    expr: string,
+    options: { system?: string; signal?: AbortSignal } = {},
+  ): Promise<unknown> {
+    const invocation = evalArgs(this.#binDir, this.#settings, { expr, system: options.system });
+    const call = await this.#call(invocation, options.signal, undefined, {
+      collectStdout: true,
+      maxLineChars: PATH_INFO_MAX_LINE,
+    });
+    if (call.process.timedOut) {
+      throw new KilnError(
+        'KILN_ERR_EXPR_EVAL',
+        `evaluation took longer than ${this.#evalTimeoutMs / 1000} seconds`,
+      );
+    }
+    if (call.process.exitCode !== 0) {
+      throw new KilnError(
+        'KILN_ERR_EXPR_EVAL',
+        failureText(call, 'nix-instantiate --eval'),
+        positionOf(call),
+      );
+    }
+    try {
+      return JSON.parse(call.stdout.join('\n')) as unknown;
+    } catch (error) {
+      throw new KilnError(
+        'KILN_ERR_NIX',
+        `unexpected output from nix-instantiate --eval: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /** `nix show-derivation --recursive`: every derivation in the closures of `drvPaths`, by path. */
+  async showDerivations(drvPaths: readonly string[], signal?: AbortSignal): Promise<Record<string, unknown>> {
+    if (drvPaths.length === 0) return {};
+    const call = await this.#call(
+      showDerivationArgs(this.#binDir, this.#settings, drvPaths),
+      signal,
+      undefined,
+      {
+        collectStdout: true,
+        maxLineChars: PATH_INFO_MAX_LINE,
+      },
+    );
+    if (call.process.exitCode !== 0) {
+      throw new KilnError(
+        'KILN_ERR_NIX',
+        `nix show-derivation failed: ${failureText(call, 'nix show-derivation')}`,
+      );
+    }
+    try {
+      const parsed = JSON.parse(call.stdout.join('\n')) as unknown;
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw new Error('not an object');
+      return parsed as Record<string, unknown>;
+    } catch (error) {
+      throw new KilnError(
+        'KILN_ERR_NIX',
+        `unexpected output from nix show-derivation: ${(error as Error).message}`,
+      );
+    }
   }
 
   /** Whether every path is valid in the store (so a cached result can still be used). */

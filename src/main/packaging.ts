@@ -1,0 +1,56 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type ConfigInput, type KilnConfig } from '../config/index.js';
+import {
+  bumpPackage,
+  prefetch,
+  type BumpDependencies,
+  type BumpOptions,
+  type BumpResult,
+  type PrefetchOptions,
+  type PrefetchResult,
+} from '../packaging/index.js';
+import { NixRunner } from '../runner/nix/index.js';
+
+/** Packaging chores on this machine, without a server: prefetch and bump. */
+export interface PackagingTools {
+  prefetch(source: string, options?: PrefetchOptions): Promise<PrefetchResult>;
+  bump(options: BumpOptions): Promise<BumpResult>;
+}
+
+/** What bump needs from Nix and the network, from a runner built with kiln's settings. */
+export function bumpDependencies(runner: NixRunner): BumpDependencies {
+  return { nix: runner, prefetch: (source, options) => prefetch(source, options) };
+}
+
+/** A NixRunner for packaging work: the configured Nix, sandbox and substituters. */
+export async function packagingRunner(config: KilnConfig): Promise<NixRunner> {
+  const sandbox =
+    config.nix.sandbox === 'auto'
+      ? await NixRunner.probeSandbox({ binDir: config.nix.binDir, sandboxShell: config.nix.sandboxShell })
+      : config.nix.sandbox === 'true';
+  return new NixRunner({
+    binDir: config.nix.binDir,
+    sandbox,
+    sandboxShell: config.nix.sandboxShell,
+    extraPlatforms: [...config.nix.extraPlatforms],
+    nixPath: config.nix.nixPath,
+    cores: config.nix.cores,
+    maxJobs: Math.max(1, config.builds.concurrency),
+    substituters: config.cache.substituters,
+    trustedPublicKeys: config.cache.trustedPublicKeys,
+  });
+}
+
+/** The wiring for `kiln prefetch`, `kiln bump` and the library's packaging functions. */
+export function createPackagingTools(input: Partial<ConfigInput> = {}): PackagingTools {
+  const config = loadConfig({ dataDir: join(tmpdir(), 'kiln-packaging'), ...input });
+  let runner: Promise<NixRunner> | undefined;
+  return {
+    prefetch: (source, options) => prefetch(source, options),
+    async bump(options) {
+      runner ??= packagingRunner(config);
+      return bumpPackage(options, bumpDependencies(await runner));
+    },
+  };
+}
