@@ -4,6 +4,7 @@ import type {
   CleanupResult,
   Statistics,
   StatisticsQuery,
+  VersionSyncService,
 } from '../builds/index.js';
 import type { Warehouse } from '../cache/index.js';
 import type { TokenRecord } from '../persistence/index.js';
@@ -18,6 +19,8 @@ export interface ApiDeps {
   authenticate(secret: string): Promise<TokenRecord | undefined>;
   warehouse: Warehouse;
   templates: TemplateService;
+  /** Version syncs and their webhooks; absent: those routes answer that the server runs none. */
+  versionSyncs?: VersionSyncService | undefined;
   /** Garbage-collects one cache (or reports what would go); the report is returned as JSON. */
   collectGarbage(
     cacheName: string,

@@ -166,6 +166,35 @@ export const StepView = Type.Object({
 
 const NullableTime = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
 
+/** A version sync run's evidence: what the bump changed, what Nix said, what ran, what was pushed. */
+export const BumpView = Type.Object({
+  oldVersion: Type.String(),
+  newVersion: Type.String(),
+  hashes: Type.Array(
+    Type.Object({
+      path: Type.String(),
+      old: Type.Union([Type.String(), Type.Null()]),
+      new: Type.String(),
+      method: Type.String({ description: 'prefetch, nix (reported by a build) or unchanged.' }),
+      verified: Type.Boolean({ description: 'Checked by Nix against a fresh fetch.' }),
+    }),
+  ),
+  mismatches: Type.Array(Type.Object({ drv: Type.String(), specified: Type.String(), got: Type.String() })),
+  staleHashes: Type.Array(Type.String()),
+  outputs: Type.Array(Type.String()),
+  verify: Type.Union([
+    Type.Object({
+      command: Type.String(),
+      exitCode: Type.Union([Type.Integer(), Type.Null()]),
+      output: Type.Array(Type.String()),
+    }),
+    Type.Null(),
+  ]),
+  branch: Type.Union([Type.String(), Type.Null()]),
+  commit: Type.Union([Type.String(), Type.Null()]),
+  diff: Type.String(),
+});
+
 export const BuildView = Type.Object(
   {
     id: Type.String(),
@@ -178,6 +207,8 @@ export const BuildView = Type.Object(
       attr: Type.Optional(Type.String()),
       name: Type.Optional(Type.String()),
       version: Type.Optional(Type.String()),
+      sync: Type.Optional(Type.String({ description: 'Version sync runs: the sync.' })),
+      tag: Type.Optional(Type.String({ description: 'Version sync runs: the tag that started it.' })),
     }),
     system: Type.Union([Type.String(), Type.Null()]),
     groupId: Type.Union([Type.String(), Type.Null()]),
@@ -253,6 +284,7 @@ export const BuildView = Type.Object(
       }),
       Type.Null(),
     ]),
+    bump: Type.Union([BumpView, Type.Null()], { description: "A version sync run's evidence." }),
     imageRef: Type.Union([Type.String(), Type.Null()], { description: 'Where the image is to be pushed.' }),
     pushCache: Type.Union([Type.String(), Type.Null()], { description: 'Cache the outputs are pushed to.' }),
     substituted: Type.Array(Type.String(), { description: 'Store paths taken from a substituter.' }),

@@ -10,11 +10,13 @@ import { cacheProtocolRoutes } from './routes/cache-protocol.js';
 import { cacheRoutes } from './routes/caches.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { templateRoutes } from './routes/templates.js';
+import { versionSyncHookRoutes, versionSyncRoutes } from './routes/version-syncs.js';
 import { BuildView, ErrorBody } from './schemas.js';
 
 const PUBLIC_PATHS = new Set(['/api/v1/openapi.json', '/healthz']);
 // Routes that take cache-scoped tokens check rights themselves (src/api/routes/caches.ts).
-const SELF_AUTHORISED_PREFIXES = ['/api/v1/caches', '/api/v1/tokens'];
+// Forges' webhooks carry no kiln token: their signature is checked by the route.
+const SELF_AUTHORISED_PREFIXES = ['/api/v1/caches', '/api/v1/tokens', '/api/v1/hooks'];
 
 /**
  * Whether a request path tries to climb out of where it points: a `..` segment, an encoded dot,
@@ -77,6 +79,12 @@ export async function buildApiServer(
   metricsRoutes(app, deps);
   cacheRoutes(app, deps);
   templateRoutes(app, deps);
+  versionSyncRoutes(app, deps);
+  // Its own scope: the webhook signature covers the raw body, so the body is kept as bytes.
+  await app.register((scope, _options, done) => {
+    versionSyncHookRoutes(scope, deps);
+    done();
+  });
   // Its own scope: uploads are raw streams, so the JSON body parsers are replaced there.
   await app.register((scope, _options, done) => {
     cacheProtocolRoutes(scope, deps);

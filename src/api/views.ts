@@ -18,6 +18,11 @@ export function buildView(build: BuildRecord | BuildDetails): BuildView {
     source.name = build.source.name;
     if (build.source.version !== undefined) source.version = build.source.version;
   }
+  if (build.source.kind === 'bump') {
+    source.sync = build.source.sync;
+    source.version = build.source.version;
+    if (build.source.tag !== undefined) source.tag = build.source.tag;
+  }
   const view: BuildView = {
     id: build.id,
     status: build.status,
@@ -50,6 +55,7 @@ export function buildView(build: BuildRecord | BuildDetails): BuildView {
     imageConfig: build.imageConfig,
     deployHook: build.deployHook === null ? null : redactUrl(build.deployHook),
     deploy: build.deploy,
+    bump: build.bump,
     pushCache: build.pushCache,
     substituted: build.substituted,
     built: build.built,

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type {
+  BuildBump,
   BuildCommit,
   BuildDeploy,
   BuildImage,
@@ -9,6 +10,7 @@ import type {
 } from '../persistence/index.js';
 import type { NixEvent } from '../runner/nix/index.js';
 import { SHUTDOWN_REASON } from '../queue/index.js';
+import { bumpEvidence, type BumpSteps } from './bump-step.js';
 import type { BuildEvents } from './events.js';
 import { LogSink } from './log-sink.js';
 import type { GitBuildPreparer } from './git-source.js';
@@ -35,6 +37,8 @@ export interface ExecutorDeps {
   images?: Pick<ImageSteps, 'build' | 'push' | 'pushIndex' | 'tagCurrent'> | undefined;
   /** Delivers deploy hooks; absent: builds with one fail at the deploy step. */
   deployHooks?: Pick<DeployHooks, 'deliver'> | undefined;
+  /** Runs version syncs (bump builds): clone, bump, push; absent: such builds fail at the clone step. */
+  bumpBuilds?: Pick<BumpSteps, 'clone' | 'bump' | 'push' | 'dispose'> | undefined;
   /** Shared by every worker of this process: one index per build group. */
   groupLock?: KeyedLock | undefined;
 }
@@ -107,6 +111,13 @@ export async function executeBuild(
       result = prepared.failure;
       commit = prepared.commit ?? commit;
     }
+  }
+  let bump: BuildBump | null = build.bump;
+  if (build.source.kind === 'bump') {
+    const ran = await runBumpBuild(deps, build, signal, sink);
+    result = ran.result;
+    commit = ran.commit ?? commit;
+    bump = ran.bump ?? bump;
   }
   if (result === undefined) {
     sink.write('kiln', `kiln: attempt ${build.attempts}, building ${drvPaths.length} derivation(s)`);
@@ -251,6 +262,7 @@ export async function executeBuild(
       commit,
       image,
       deploy,
+      bump,
       // Credentials are kept only while the build may still need them.
       secrets: null,
       finishedAt: now,
@@ -358,6 +370,81 @@ async function prepareGitBuild(
   } catch (error) {
     if (!(error instanceof StepFailed)) throw error;
     return { ok: false, failure: stepFailure(error.step, error.cause, signal), commit };
+  }
+}
+
+interface BumpRun {
+  result: RealiseResult;
+  commit?: BuildCommit | undefined;
+  bump?: BuildBump | undefined;
+}
+
+/**
+ * A version sync's run: the `clone`, `bump` and `push` steps. The build's timeout is wall-clock
+ * over all of them (Nix's own per-build timeout applies inside the bump as well).
+ */
+async function runBumpBuild(
+  deps: ExecutorDeps,
+  build: BuildRecord,
+  signal: AbortSignal,
+  sink: LogSink,
+): Promise<BumpRun> {
+  const log = (line: string): void => sink.write('kiln', line);
+  const steps = deps.bumpBuilds;
+  const timeout = new AbortController();
+  const timer =
+    build.timeoutSeconds > 0
+      ? setTimeout(() => timeout.abort(new Error('timed out')), build.timeoutSeconds * 1000)
+      : undefined;
+  const stop = AbortSignal.any([signal, timeout.signal]);
+  let commit: BuildCommit | undefined;
+  let bump: BuildBump | undefined;
+  try {
+    const cloned = await runStep(
+      deps,
+      build.id,
+      'clone',
+      async () => {
+        if (!steps) throw new Error('this server cannot run version syncs');
+        return steps.clone(build, stop, log);
+      },
+      (c) => c.commit.sha,
+    );
+    commit = cloned.commit;
+    await deps.store.builds.update(build.id, { commit }, { status: ['running'], leaseOwner: deps.owner });
+    const result = await runStep(
+      deps,
+      build.id,
+      'bump',
+      () => steps!.bump(build, cloned, stop, log),
+      (r) =>
+        `${r.oldVersion} -> ${r.newVersion}, ${r.hashes.filter((h) => h.method !== 'unchanged').length} hash(es) changed`,
+    );
+    // Named as pushed only once it is: a failed push leaves no branch anywhere.
+    bump = { ...bumpEvidence(result), branch: null, commit: null };
+    await runStep(
+      deps,
+      build.id,
+      'push',
+      () => steps!.push(cloned, result, stop, log),
+      (branch) => branch,
+    );
+    bump = bumpEvidence(result);
+    return { result: { status: 'succeeded', outputs: [...result.outputs] }, commit, bump };
+  } catch (error) {
+    if (!(error instanceof StepFailed)) throw error;
+    if (timeout.signal.aborted && !signal.aborted) {
+      const message = `step ${error.step}: the run took longer than its timeout of ${build.timeoutSeconds} s`;
+      return {
+        result: { status: 'timed_out', exitCode: null, reason: 'wall-clock-timeout', message },
+        commit,
+        bump,
+      };
+    }
+    return { result: stepFailure(error.step, error.cause, signal), commit, bump };
+  } finally {
+    clearTimeout(timer);
+    await steps?.dispose(build).catch(() => undefined);
   }
 }
 

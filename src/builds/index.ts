@@ -50,3 +50,29 @@ export {
 } from './image-step.js';
 export { DeployHooks, type DeploySettings } from './deploy-step.js';
 export { KeyedLock } from './keyed-lock.js';
+export {
+  VersionSyncService,
+  type VersionSync,
+  type VersionSyncDeps,
+  type SecretSeal,
+  type HookAnswer,
+} from './version-sync.js';
+export {
+  validateVersionSync,
+  versionFromTag,
+  renderBranch,
+  compileTagPattern,
+  checkRepositoryPath,
+  DEFAULT_BRANCH_TEMPLATE,
+  DEFAULT_TAG_PATTERN,
+  type VersionSyncInput,
+  type ValidVersionSync,
+} from './version-sync-config.js';
+export {
+  BumpSteps,
+  bumpEvidence,
+  type BumpStepsDeps,
+  type BumpGitPort,
+  type OpenedSync,
+  type ClonedSync,
+} from './bump-step.js';

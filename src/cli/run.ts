@@ -4,6 +4,9 @@ import { parseCommandLine, type Plan } from './args/index.js';
 import { runBuild } from './commands/build.js';
 import { runCache, runToken } from './commands/cache.js';
 import { runLogs } from './commands/logs.js';
+import { runPrefetch } from './commands/prefetch.js';
+import { runBump } from './commands/bump.js';
+import { runSync } from './commands/sync.js';
 import { runPush } from './commands/push.js';
 import { runServe } from './commands/serve.js';
 import { runStore } from './commands/store.js';
@@ -75,6 +78,12 @@ function execute(plan: Plan, io: CliIo): Promise<number> | number {
       return runStore(plan, io);
     case 'template':
       return runTemplate(plan, io);
+    case 'prefetch':
+      return runPrefetch(plan, io);
+    case 'bump':
+      return runBump(plan, io);
+    case 'sync':
+      return runSync(plan, io);
   }
 }
 

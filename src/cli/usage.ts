@@ -24,6 +24,9 @@ Commands:
   token     cache and admin tokens: create, list, revoke
   store     this machine's Nix store: optimise
   template  build templates: list, show, add, remove
+  prefetch  hash a URL, file, directory or git revision as Nix would (runs locally)
+  bump      new version of a .nix package: every hash recomputed, built, verified (runs locally)
+  sync      version syncs: a release bumps a repository's package and pushes a branch
   help      show help for a command
 
 Run 'kiln help COMMAND' or 'kiln COMMAND --help' for details.
@@ -232,6 +235,93 @@ Build from a template with 'kiln build --template NAME --set KEY=VALUE'.
 
 Options:
   --json               print the API response
+
+${CLIENT}`,
+
+  prefetch: `Usage: kiln prefetch URL_OR_PATH [--unpack] [--json] [--name NAME] [--rev REV]
+                     [--type sha256|sha512|sha1|md5]
+
+Computes, on this machine and without a server, the hash and store path Nix would give:
+  http(s)://… or file://…   the downloaded file, as nix-prefetch-url (with --unpack: the
+                            unpacked tar/tar.gz/tar.xz/tar.bz2/tar.zst/zip, as
+                            nix-prefetch-url --unpack: a single top-level directory is stripped)
+  PATH                      a file as above; a directory as a NAR (nix hash path)
+  git+URL --rev REV         the checked-out revision without .git, as nixpkgs' fetchgit
+                            (any URL with --rev is a git repository)
+
+Options:
+  --unpack             unpack the archive and hash the tree
+  --name NAME          store path name (default: the URL's or path's base name; git: source)
+  --rev REV            git commit, branch or tag
+  --type ALGO          hash algorithm (default sha256)
+  --json               print hash (SRI), sri, nix32, hex, base64, algo, method, name,
+                       storePath and source as one JSON object
+
+Prints the SRI hash (e.g. sha256-…=). Exit codes: 2 bad input, 1 download, archive or git failure.`,
+
+  bump: `Usage: kiln bump FILE --version VERSION [--entry FILE.nix] [--attr ATTR] [--system SYSTEM]...
+                 [--verify 'COMMAND'] [--commit [--branch NAME] | --dry-run] [--json]
+
+Updates a package file on this machine (real Nix and Git, no server):
+  1. sets the version attribute (the file is parsed; every byte around the edits is kept),
+  2. prefetches the new source (src.url or src.urls, unpacked when the fetcher unpacks; Git
+     sources at src.rev) and writes its hash, per system for per-system hash sets,
+  3. builds; every other fixed-output hash (vendorHash, cargoHash, npmDepsHash, outputHash, …)
+     is emptied and set to what Nix reports ({drv, specified, got}), round after round,
+  4. fetches every fixed-output derivation whose hash the file sets again (nix-store --check),
+     so no hash passes on old store contents (the stale-hash guard),
+  5. runs --verify next to 'result' (e.g. 'result/bin/app --version'),
+  6. writes the file, or with --commit commits it on a new branch made from HEAD (the work
+     tree and the checked-out branch are left alone).
+All of this happens in a private copy of the project: on any failure the file is untouched.
+
+Options:
+  --entry FILE.nix     the file that evaluates to the package (default: FILE); a function is
+                       called with {}
+  --attr, -A ATTR      the package's attribute inside the entry's value
+  --system SYSTEM      build and verify for SYSTEM (repeatable; default: this machine's)
+  --verify 'COMMAND'   smoke command, run without a shell in a directory holding 'result'
+  --commit             commit on branch kiln/bump-NAME-VERSION (or --branch NAME)
+  --dry-run            print the diff; write nothing
+  --json               one JSON object: versions, every hash (old, new, how, verified),
+                       Nix's mismatch reports, outputs, the verify evidence, diff, branch
+
+Progress goes to stderr.`,
+
+  sync: `Usage: kiln sync add NAME --git URL --file PATH [--ref BRANCH] [--entry PATH] [--attr ATTR]
+                     [--verify 'COMMAND'] [--system SYSTEM]... [--branch TEMPLATE]
+                     [--tag-pattern REGEX] [--git-token-file FILE] [--webhook-secret-file FILE]
+       kiln sync list [--json]
+       kiln sync show NAME [--json]
+       kiln sync remove NAME
+       kiln sync run NAME --version VERSION [--wait | --follow] [--json]
+
+A version sync bumps one .nix file of a Git repository to each new release, on the server:
+clone the base branch, set the version and recompute every hash (as kiln bump), build and run
+the smoke command, commit on a new branch and push it with the token. A run is a build:
+kiln status, kiln logs --follow and kiln cancel work on it, and its record keeps the evidence
+(hashes old and new, Nix's mismatch reports, outputs, smoke output, branch, commit, diff).
+
+Runs start with 'kiln sync run', or from the forge: point a GitHub, Gitea or GitLab webhook
+(release and tag push events, JSON) at SERVER/api/v1/hooks/version-sync/NAME with the webhook
+secret. Deliveries are checked by signature (X-Hub-Signature-256, X-Gitea-Signature,
+X-Gitlab-Token); a new tag matching --tag-pattern starts a run, a redelivery does not.
+
+add options:
+  --git URL                  the repository (https, ssh or git@host:path)
+  --file PATH                the .nix file to bump, relative to the repository root
+  --ref BRANCH               base branch (default: the remote HEAD)
+  --entry PATH, --attr ATTR  how to reach the package (see kiln bump)
+  --verify 'COMMAND'         smoke command run next to 'result'
+  --system SYSTEM            build and verify for SYSTEM (repeatable)
+  --branch TEMPLATE          branch to push, with {name} and {version}
+                             (default kiln/bump-{name}-{version})
+  --tag-pattern REGEX        its first group turns a tag into a version (default ^v?(\\d.*)$)
+  --git-token-file FILE      token to clone and push (sealed on the server, never shown)
+  --webhook-secret-file FILE the webhooks' shared secret (sealed, never shown)
+run options:
+  --version VERSION          the version to bump to
+  --wait, --follow, --json   as for kiln build
 
 ${CLIENT}`,
 

@@ -50,6 +50,13 @@ export interface CloneOptions {
   onLine?: (line: string) => void;
 }
 
+export interface PushOptions {
+  credentials: GitCredentials;
+  signal?: AbortSignal;
+  /** git's output lines, with any token redacted. */
+  onLine?: (line: string) => void;
+}
+
 interface RunOptions {
   url: string;
   ref?: string;
@@ -136,6 +143,31 @@ export class GitClient {
       else await emptyDir(dir);
       throw error;
     }
+  }
+
+  /**
+   * Pushes the local branch `branch` of the repository in `dir` to a branch of the same name on the
+   * remote, with the same credential handling as clone (askpass, never argv). Never forced: a
+   * branch that exists on the remote already is a KILN_ERR_CONFLICT and nothing is pushed.
+   */
+  async pushBranch(url: ValidGitUrl, dir: string, branch: string, options: PushOptions): Promise<void> {
+    const name = validateGitRef(branch);
+    if (name.startsWith('refs/') || name === 'HEAD' || isFullSha(name)) {
+      throw new KilnError('KILN_ERR_VALIDATION', `'${name}' is not a branch name to push`);
+    }
+    const ref = `refs/heads/${name}`;
+    await this.#withSession(url, options.credentials, async (session) => {
+      const run = { url: url.url, ref: name, cwd: dir, signal: options.signal, onLine: options.onLine };
+      const remote = remoteArgument(url);
+      const existing = await this.#run(session, ['ls-remote', '--', remote, ref], run);
+      if (existing.some((line) => line.trim() !== '')) {
+        throw new KilnError('KILN_ERR_CONFLICT', `branch '${name}' exists in ${url.url} already`, {
+          url: url.url,
+          branch: name,
+        });
+      }
+      await this.#run(session, ['push', '--no-verify', '--', remote, `${ref}:${ref}`], run);
+    });
   }
 
   async commitInfo(dir: string, rev = 'HEAD'): Promise<CommitInfo> {

@@ -1,6 +1,6 @@
 /**
  * Git: validation of user-supplied repository URLs, refs and attribute paths, and a client that
- * runs the real git (ls-remote, shallow clone, commit info) with hardened protocols, an explicit
+ * runs the real git (ls-remote, shallow clone, commit info, branch push) with hardened protocols, an explicit
  * environment and credentials that never reach argv, logs or error messages.
  */
 export { validateGitUrl, MAX_URL_LENGTH, type GitUrlPolicy, type ValidGitUrl } from './validate-url.js';
@@ -18,4 +18,5 @@ export {
   type RemoteRef,
   type CommitInfo,
   type CloneOptions,
+  type PushOptions,
 } from './client.js';

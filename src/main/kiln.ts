@@ -3,7 +3,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
+  BumpSteps,
   GitBuildPreparer,
+  VersionSyncService,
   DeployHooks,
   ImageSteps,
   KeyedLock,
@@ -40,6 +42,7 @@ import { Batcher, createWorkerPool, type WorkerPool } from '../queue/index.js';
 import { NixRunner } from '../runner/nix/index.js';
 import { loadOrCreateMasterKey, SecretBox } from '../secrets/index.js';
 import { TemplateService } from '../templates/index.js';
+import { bumpDependencies } from './packaging.js';
 
 /** A running kiln core: store, runner, build service and workers, without HTTP. */
 export interface Kiln {
@@ -51,6 +54,8 @@ export interface Kiln {
   readonly runner: NixRunner;
   readonly warehouse: Warehouse;
   readonly templates: TemplateService;
+  /** Version syncs: a release bumps a repository's package file and pushes a branch. */
+  readonly versionSyncs: VersionSyncService;
   statistics(query: StatisticsQuery): ReturnType<typeof computeStatistics>;
   cleanup(olderThanMs: number, dryRun: boolean): ReturnType<typeof cleanupBuilds>;
   /** Garbage-collects one cache, or with dryRun reports what would go. */
@@ -174,6 +179,29 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     },
   };
   const gitPreparer = new GitBuildPreparer(gitBuilds, runner, config.builds.workspaceDir);
+  // Version syncs: the token and webhook secret sealed with the master key, bound to the sync.
+  const versionSyncs = new VersionSyncService({
+    store,
+    events,
+    clock,
+    policy: gitBuilds.policy,
+    git: gitBuilds.git,
+    seal: {
+      seal: (plain, context) => secretBox.encrypt(plain, context),
+      open: (sealed, context) => secretBox.decrypt(sealed, context).toString(),
+    },
+    timeoutSeconds: config.builds.defaultTimeoutSeconds,
+    maxSilentSeconds: config.builds.maxSilentSeconds,
+    onQueued: () => pool.wake(),
+  });
+  const bumpSteps = new BumpSteps({
+    git: new GitClient({ knownHostsFile: config.git.knownHostsFile }),
+    policy: gitBuilds.policy,
+    openSync: (name) => versionSyncs.open(name),
+    bump: bumpDependencies(runner),
+    workspaceDir: config.builds.workspaceDir,
+    depth: config.git.depth,
+  });
   // Images go to the registry of seed 002's DOCKER_REGISTRY_* settings (or the one a build names).
   const imageSettings = {
     defaultRegistry: registryHost(config.registry.url),
@@ -212,6 +240,7 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
           clock,
           pushOutputs,
           gitBuilds: gitPreparer,
+          bumpBuilds: bumpSteps,
           images: imageSteps,
           deployHooks,
           groupLock,
@@ -317,6 +346,7 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     runner,
     warehouse,
     templates,
+    versionSyncs,
     statistics: async (query) =>
       computeStatistics(store, { slots: pool.slots, busy: pool.active }, query, clock()),
     cleanup: (olderThanMs, dryRun) =>

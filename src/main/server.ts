@@ -31,6 +31,7 @@ export function apiDepsFor(kiln: Kiln, options: { logPollMs: number }): ApiDeps 
     authenticate: (secret) => kiln.warehouse.authenticate(secret),
     warehouse: kiln.warehouse,
     templates: kiln.templates,
+    versionSyncs: kiln.versionSyncs,
     collectGarbage: (cacheName, options) => kiln.collectGarbage(cacheName, options),
     bodyLimitBytes: kiln.config.api.bodyLimitBytes,
     logPollMs: options.logPollMs,

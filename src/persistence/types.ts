@@ -29,7 +29,30 @@ export const TERMINAL_STATUSES: readonly BuildStatus[] = [
 export type BuildSource =
   | { kind: 'expr'; expression: string; fileName?: string | undefined }
   | { kind: 'git'; url: string; ref?: string | undefined; attr?: string | undefined }
-  | { kind: 'template'; name: string; version?: string | undefined; values: Record<string, string> };
+  | { kind: 'template'; name: string; version?: string | undefined; values: Record<string, string> }
+  /** A version sync's run: the named sync's file bumped to `version` and pushed as a branch. */
+  | { kind: 'bump'; sync: string; version: string; tag?: string | undefined };
+
+/** What a bump build proved (the bump's evidence), kept on its record. */
+export interface BuildBump {
+  oldVersion: string;
+  newVersion: string;
+  /** Every fixed-output hash of the file: where, old and new value, how it was found, checked by Nix. */
+  hashes: { path: string; old: string | null; new: string; method: string; verified: boolean }[];
+  /** Nix's hash mismatch reports on the way, in order. */
+  mismatches: { drv: string; specified: string; got: string }[];
+  /** Hashes the stale-hash guard found wrong and corrected. */
+  staleHashes: string[];
+  /** The built outputs. */
+  outputs: string[];
+  /** The smoke command's evidence, when one ran. */
+  verify: { command: string; exitCode: number | null; output: string[] } | null;
+  /** The branch pushed and its commit; null unless the push succeeded. */
+  branch: string | null;
+  commit: string | null;
+  /** Unified diff of the file. */
+  diff: string;
+}
 
 /** An image pushed for a build. Digests are `sha256:<hex>`; sizes in bytes (compressed). */
 export interface BuildImage {
@@ -169,6 +192,8 @@ export interface BuildRecord {
   deployHook: string | null;
   /** The deploy hook's accepted delivery. */
   deploy: BuildDeploy | null;
+  /** Bump builds (version syncs): the evidence of the bump. */
+  bump: BuildBump | null;
 }
 
 export type NewBuild = Pick<
@@ -224,6 +249,7 @@ export type BuildPatch = Partial<
     | 'image'
     | 'imageRef'
     | 'deploy'
+    | 'bump'
   >
 >;
 
@@ -399,6 +425,47 @@ export interface TemplateRepo {
   remove(name: string, version?: string): Promise<number>;
 }
 
+/**
+ * A version sync: when a release appears (API call or webhook), bump `file` in `repository` to the
+ * new version and push a branch. `token` and `webhookSecret` are sealed by the caller; never shown.
+ */
+export interface VersionSyncRecord {
+  name: string;
+  repository: string;
+  /** Base branch; null: the remote HEAD. */
+  ref: string | null;
+  /** The .nix file, relative to the repository root. */
+  file: string;
+  entry: string | null;
+  attr: string | null;
+  verify: string | null;
+  systems: string[];
+  /** Branch name template (`{name}`, `{version}`); null: the default. */
+  branch: string | null;
+  /** Regular expression with one group turning a tag into a version; null: the default. */
+  tagPattern: string | null;
+  /** Sealed Git token (clone and push), or null. */
+  token: string | null;
+  /** Sealed webhook secret, or null (webhooks refused). */
+  webhookSecret: string | null;
+  createdAt: number;
+}
+
+export interface VersionSyncRepo {
+  /** Adds a sync; false (and nothing changes) when the name exists already. */
+  insert(sync: VersionSyncRecord): Promise<boolean>;
+  get(name: string): Promise<VersionSyncRecord | undefined>;
+  /** Every sync, by name. */
+  list(): Promise<VersionSyncRecord[]>;
+  /** Deletes a sync with its delivery ids; false when there was none. */
+  remove(name: string): Promise<boolean>;
+  /**
+   * Records a webhook delivery id for the sync; false when it was recorded before (a replay) or the
+   * sync does not exist. Only the newest `keep` ids of a sync are kept.
+   */
+  recordDelivery(name: string, deliveryId: string, now: number, keep: number): Promise<boolean>;
+}
+
 export interface Store {
   readonly builds: BuildRepo;
   readonly steps: StepRepo;
@@ -407,6 +474,7 @@ export interface Store {
   readonly settings: SettingsRepo;
   readonly caches: CacheRepo;
   readonly templates: TemplateRepo;
+  readonly versionSyncs: VersionSyncRepo;
   /** Applies pending numbered migrations; idempotent. */
   migrate(): Promise<void>;
   close(): Promise<void>;

@@ -52,6 +52,7 @@ export function buildRecordTests(storeTest: StoreTest): void {
           imageConfig: null,
           deployHook: null,
           deploy: null,
+          bump: null,
         };
         const { seq, ...rest } = inserted;
         assert.equal(typeof seq, 'number');
@@ -245,6 +246,20 @@ export function buildRecordTests(storeTest: StoreTest): void {
         attempts: 2,
         durationMs: 40,
       },
+      bump: {
+        oldVersion: '1.0.0',
+        newVersion: '1.1.0',
+        hashes: [
+          { path: 'src.hash', old: 'sha256-old', new: 'sha256-new', method: 'prefetch', verified: true },
+        ],
+        mismatches: [{ drv: '/nix/store/x-vendor.drv', specified: 'sha256-a', got: 'sha256-b' }],
+        staleHashes: [],
+        outputs: ['/nix/store/y-hello-1.1.0'],
+        verify: { command: 'result/bin/hello', exitCode: 0, output: ['hello ✓'] },
+        branch: 'kiln/bump-hello-1.1.0',
+        commit: 'c'.repeat(40),
+        diff: '-  version = "1.0.0";\n+  version = "1.1.0";\n',
+      },
     };
 
     storeTest('a patch sets every patchable field and leaves the others alone', async ({ store }) => {
@@ -276,6 +291,7 @@ export function buildRecordTests(storeTest: StoreTest): void {
         image: null,
         imageRef: null,
         deploy: null,
+        bump: null,
       };
       const updated = await store.builds.update(inserted.id, cleared);
       assert.deepEqual(updated, { ...inserted, ...fullPatch, ...cleared });

@@ -17,6 +17,7 @@ import { statsTests } from './stats.js';
 import { stepTests } from './steps.js';
 import { templateTests } from './templates.js';
 import { tokenAndSettingsTests } from './tokens-settings.js';
+import { versionSyncTests } from './version-syncs.js';
 
 export type { OpenStore } from './harness.js';
 
@@ -45,5 +46,6 @@ export function runStoreConformance(backendName: string, openStore: OpenStore): 
     cacheStatsTests(storeTest);
     lifecycleTests(storeTest);
     templateTests(storeTest);
+    versionSyncTests(storeTest);
   });
 }

@@ -12,6 +12,9 @@ import {
 } from './id-commands.js';
 import { parseImageArgs, type ImagePlan } from './image.js';
 import { parseListArgs, type ListPlan } from './list.js';
+import { parsePrefetchArgs, type PrefetchPlan } from './prefetch.js';
+import { parseBumpArgs, type BumpPlan } from './bump.js';
+import { parseSyncArgs, type SyncPlan } from './sync.js';
 import { parsePushArgs, type PushPlan } from './push.js';
 import { parseServeArgs, type ServePlan } from './serve.js';
 import { parseStatsArgs, type StatsPlan } from './stats.js';
@@ -21,6 +24,8 @@ import { parseTokenArgs, type TokenPlan } from './token.js';
 
 export type { BuildPlan, CleanupPlan, CancelPlan, LogsPlan, StatusPlan, ListPlan, ServePlan, StatsPlan };
 export type { PushPlan, CachePlan, TokenPlan, StorePlan, TemplatePlan, ImagePlan };
+export type { PrefetchPlan, BumpPlan };
+export type { SyncPlan };
 export type { ClientFlags } from './common.js';
 
 export const COMMANDS = [
@@ -38,6 +43,9 @@ export const COMMANDS = [
   'token',
   'store',
   'template',
+  'prefetch',
+  'bump',
+  'sync',
   'help',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
@@ -68,6 +76,9 @@ export type Plan =
   | TokenPlan
   | StorePlan
   | TemplatePlan
+  | PrefetchPlan
+  | BumpPlan
+  | SyncPlan
   | HelpPlan
   | VersionPlan;
 
@@ -124,6 +135,12 @@ export function parseCommandLine(argv: readonly string[]): Plan {
       return parseStoreArgs(rest);
     case 'template':
       return parseTemplateArgs(rest);
+    case 'prefetch':
+      return parsePrefetchArgs(rest);
+    case 'bump':
+      return parseBumpArgs(rest);
+    case 'sync':
+      return parseSyncArgs(rest);
   }
 }
 

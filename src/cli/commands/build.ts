@@ -3,6 +3,7 @@ import { basename, resolve } from 'node:path';
 import type { BuildView, SubmitBuildBody } from '../../api/index.js';
 import { KilnError } from '../../errors/index.js';
 import type { BuildPlan } from '../args/index.js';
+import type { KilnClient } from '../client.js';
 import { connect } from '../connection.js';
 import { signalHook, timingOf, writeJson, writeLine, type CliIo } from '../io.js';
 import { groupStatus, summaryLines } from '../render/build.js';
@@ -65,7 +66,7 @@ export function submitBody(plan: BuildPlan, cwd: string): SubmitBuildBody {
   return body;
 }
 
-function readSecretFile(path: string): string {
+export function readSecretFile(path: string): string {
   const text = readSourceFile(path);
   if (text.trim() === '') throw new KilnError('KILN_ERR_VALIDATION', `${path} is empty`, { path });
   return text;
@@ -105,6 +106,19 @@ export async function runBuild(plan: BuildPlan, io: CliIo): Promise<number> {
   const client = connect(plan.client, io);
   const { builds } = await client.submitBuild(body);
 
+  return reportBuilds(builds, plan, client, io);
+}
+
+/**
+ * After a submission: print the ids (submit mode), or wait for the builds to end (streaming their
+ * log with follow) and print their summary. Exit code 0 when every build succeeded.
+ */
+export async function reportBuilds(
+  builds: readonly BuildView[],
+  plan: { mode: 'submit' | 'wait' | 'follow'; json: boolean },
+  client: KilnClient,
+  io: CliIo,
+): Promise<number> {
   if (plan.mode === 'submit') {
     if (plan.json) writeJson(io.stdout, jsonResult(builds));
     else for (const build of builds) writeLine(io.stdout, build.id);

@@ -13,6 +13,8 @@ export function sourceLabel(source: BuildView['source']): string {
     }
     case 'template':
       return `template:${source.name ?? '?'}${source.version ? `@${source.version}` : ''}`;
+    case 'bump':
+      return `sync:${source.sync ?? '?'} -> ${source.version ?? '?'}${source.tag ? ` (tag ${source.tag})` : ''}`;
     default:
       return source.kind;
   }
@@ -53,6 +55,8 @@ export function summaryLines(build: BuildView): string[] {
   if (build.cached) detail('cached', 'yes: answered from an earlier identical build');
   if (build.image) detail('image', imageText(build.image));
   if (build.image?.index) detail('index', `${build.image.index.ref}@${build.image.index.digest}`);
+  if (build.bump?.branch)
+    detail('branch', `${build.bump.branch} ${build.bump.commit?.slice(0, 12) ?? ''}`.trim());
   if (build.status !== 'succeeded') {
     if (build.error) detail('error', build.error);
     if (build.reason && build.reason !== build.error) detail('reason', build.reason);
@@ -126,6 +130,7 @@ export function detailLines(build: BuildView, now: number): string[] {
     const index = build.image.index;
     row('index', `${index.ref}@${index.digest} (${index.platforms.join(', ')})`);
   }
+  if (build.bump) bumpRows(build.bump, row);
   if (build.deploy)
     row('deploy', `${build.deploy.url}: HTTP ${build.deploy.status}, attempt ${build.deploy.attempts}`);
   if (build.exitCode !== null) row('exit code', String(build.exitCode));
@@ -142,6 +147,20 @@ export function detailLines(build: BuildView, now: number): string[] {
     }
   }
   return lines;
+}
+
+/** A version sync run's evidence, briefly: versions, each hash, Nix's reports, smoke test, branch. */
+function bumpRows(bump: NonNullable<BuildView['bump']>, row: (label: string, value: string) => void): void {
+  row('version', `${bump.oldVersion} -> ${bump.newVersion}`);
+  for (const hash of bump.hashes) {
+    const how =
+      hash.method === 'unchanged' ? 'unchanged' : `${hash.method}${hash.verified ? ', verified' : ''}`;
+    row(`  ${hash.path}`, `${hash.new} (${how})`);
+  }
+  if (bump.mismatches.length > 0) row('mismatches', `${bump.mismatches.length} reported by Nix`);
+  if (bump.staleHashes.length > 0) row('stale hashes', bump.staleHashes.join(', '));
+  if (bump.verify) row('verify', `${bump.verify.command}: exit ${bump.verify.exitCode ?? 'none'}`);
+  if (bump.branch) row('branch', `${bump.branch}${bump.commit ? ` at ${bump.commit}` : ''}`);
 }
 
 /** `head` before the first line of `value`, its width of blanks before the others (multi-line errors). */

@@ -1,4 +1,5 @@
 import type {
+  BuildBump,
   BuildCommit,
   BuildDeploy,
   BuildImage,
@@ -58,6 +59,7 @@ export interface BuildRow {
   image_config: string | null;
   deploy_hook: string | null;
   deploy: string | null;
+  bump: string | null;
 }
 
 export const INITIAL_PROGRESS: Readonly<BuildProgress> = {
@@ -114,6 +116,7 @@ export function rowToBuild(row: BuildRow): BuildRecord {
     imageConfig: row.image_config === null ? null : (JSON.parse(row.image_config) as ImageConfig),
     deployHook: row.deploy_hook,
     deploy: row.deploy === null ? null : (JSON.parse(row.deploy) as BuildDeploy),
+    bump: row.bump === null ? null : (JSON.parse(row.bump) as BuildBump),
   };
 }
 
@@ -183,6 +186,7 @@ export const PATCH_COLUMNS: Readonly<Record<PatchField, PatchColumn>> = {
   image: { column: 'image', json: true },
   imageRef: { column: 'image_ref', json: false },
   deploy: { column: 'deploy', json: true },
+  bump: { column: 'bump', json: true },
 };
 
 export interface PatchAssignment {

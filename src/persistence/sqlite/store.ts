@@ -9,6 +9,7 @@ import { settle } from './settle.js';
 import { SqliteStepRepo } from './step-repo.js';
 import { SqliteTemplateRepo } from './template-repo.js';
 import { SqliteTokenRepo } from './token-repo.js';
+import { SqliteVersionSyncRepo } from './version-sync-repo.js';
 
 /** Copied next to the compiled module by scripts/copy-assets.mjs. */
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
@@ -56,6 +57,9 @@ class SqliteStore implements Store {
   get templates(): SqliteTemplateRepo {
     return this.prepared().templates;
   }
+  get versionSyncs(): SqliteVersionSyncRepo {
+    return this.prepared().versionSyncs;
+  }
 
   async migrate(): Promise<void> {
     const migrations = await readMigrations(MIGRATIONS_DIR);
@@ -78,6 +82,7 @@ class SqliteStore implements Store {
       settings: new SqliteSettingsRepo(this.db),
       caches: new SqliteCacheRepo(this.db),
       templates: new SqliteTemplateRepo(this.db),
+      versionSyncs: new SqliteVersionSyncRepo(this.db),
     };
     return this.repos;
   }
@@ -91,4 +96,5 @@ interface Repos {
   settings: SqliteSettingsRepo;
   caches: SqliteCacheRepo;
   templates: SqliteTemplateRepo;
+  versionSyncs: SqliteVersionSyncRepo;
 }

@@ -66,6 +66,7 @@ void describe('sqlite store specifics', () => {
           { version: 6, name: '006_templates.sql' },
           { version: 7, name: '007_build_images.sql' },
           { version: 8, name: '008_image_pipeline.sql' },
+          { version: 9, name: '009_version_syncs.sql' },
         ]);
       } finally {
         db.close();

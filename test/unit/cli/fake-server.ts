@@ -113,6 +113,7 @@ export function buildView(overrides: Partial<BuildView> = {}): BuildView {
     imageConfig: null,
     deployHook: null,
     deploy: null,
+    bump: null,
     pushCache: null,
     substituted: [],
     built: [],
