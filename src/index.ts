@@ -3,6 +3,9 @@ export {
   NixBuildService,
   NixCacheService,
   GitIntegration,
+  NixPackaging,
+  type PackageFileSummary,
+  type PathHash,
   type NixExpressionBuildOptions,
   type GitRepositoryBuildOptions,
   type TemplateBuildOptions,
@@ -27,3 +30,15 @@ export { KilnError, isKilnError, type ErrorCode } from './errors/index.js';
 export { loadConfig, type KilnConfig } from './config/index.js';
 export type { BuildRecord, BuildStatus, LogLine } from './persistence/index.js';
 export type { BuildDetails, Statistics, CleanupResult, BuildSubmission } from './builds/index.js';
+export type {
+  BumpOptions,
+  BumpResult,
+  HashChange,
+  PrefetchOptions,
+  PrefetchResult,
+  HashSite,
+  VersionSite,
+  FetcherCall,
+  TextEdit,
+} from './packaging/index.js';
+export { createPackagingTools, type PackagingTools } from './main/index.js';

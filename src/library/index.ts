@@ -20,3 +20,4 @@ export {
   type CacheCommonPackagesResult,
   type OptimiseResult,
 } from './nix-cache-service.js';
+export { NixPackaging, type PackageFileSummary, type PathHash } from './nix-packaging.js';
