@@ -5,63 +5,16 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { repoRoot } from './paths.js';
 import { tempDir } from './tmp.js';
 
 /**
- * A test package for `kiln bump`, buildable by the real Nix without nixpkgs: its source is a
+ * A test package for `kiln bump` (the README's example in examples/bump), buildable by the real Nix without nixpkgs: its source is a
  * release tarball fetched by a fixed-output derivation (`fetchzip`, busybox wget + tar), and its
  * "vendor" dependency is a second fixed-output derivation that downloads the files the source's
  * deps.txt lists, like Go's vendor directory. Both fetch from a local release server.
  */
-export const LIB_NIX = `rec {
-  system = builtins.currentSystem;
-  # Like nixpkgs' fetchzip: download, unpack, strip the single top-level directory.
-  fetchzip = { url, hash, name ? "source" }: derivation {
-    inherit name system url;
-    builder = "/bin/sh";
-    PATH = "/usr/bin:/bin";
-    outputHashMode = "recursive";
-    outputHashAlgo = "sha256";
-    outputHash = hash;
-    args = [ "-c" ''
-      set -e
-      wget -q -O archive.tar.gz "$url"
-      mkdir unpacked
-      tar -xzf archive.tar.gz -C unpacked
-      mv unpacked/* "$out"
-    '' ];
-  };
-  # The dependencies the source lists in deps.txt, fetched into one directory.
-  fetchVendor = { src, base, hash }: derivation {
-    name = "vendor";
-    inherit system src base;
-    builder = "/bin/sh";
-    PATH = "/usr/bin:/bin";
-    outputHashMode = "recursive";
-    outputHashAlgo = "sha256";
-    outputHash = hash;
-    args = [ "-c" ''
-      set -e
-      mkdir "$out"
-      while read dep; do wget -q -O "$out/$dep" "$base/deps/$dep"; done < "$src/deps.txt"
-    '' ];
-  };
-  mkPackage = { pname, version, src, vendorHash, base, ... }:
-    let vendor = fetchVendor { inherit src base; hash = vendorHash; };
-    in derivation {
-      name = "\${pname}-\${version}";
-      inherit system src vendor version;
-      builder = "/bin/sh";
-      PATH = "/usr/bin:/bin";
-      args = [ "-c" ''
-        set -e
-        mkdir -p "$out/bin"
-        printf '#!/bin/sh\\necho "hello %s: %s, deps: %s"\\n' "$version" "$(cat $src/main.txt)" "$(ls $vendor | tr '\\n' ' ')" > "$out/bin/hello"
-        chmod +x "$out/bin/hello"
-      '' ];
-    };
-}
-`;
+export const LIB_NIX = readFileSync(join(repoRoot, 'examples', 'bump', 'lib.nix'), 'utf8');
 
 export interface PackageHashes {
   src: string;
