@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, mkdirSync, openSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { prng } from '../../test/helpers/prng.js';
 
 /** What one generated workload holds, for the report. */
 export interface TreeStats {
@@ -9,18 +10,6 @@ export interface TreeStats {
   symlinks: number;
   dirs: number;
   bytes: number;
-}
-
-/** Deterministic PRNG (mulberry32): the same tree shape every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

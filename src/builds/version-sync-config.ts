@@ -1,4 +1,5 @@
 import { KilnError } from '../errors/index.js';
+import type { VersionSyncRecord } from '../persistence/index.js';
 import { validateAttrPath, validateGitRef, validateGitUrl, type GitUrlPolicy } from '../git/index.js';
 
 /** What an admin gives to create a version sync (API body, CLI flags). */
@@ -20,18 +21,7 @@ export interface VersionSyncInput {
 }
 
 /** A checked definition, without its secrets. */
-export interface ValidVersionSync {
-  name: string;
-  repository: string;
-  ref: string | null;
-  file: string;
-  entry: string | null;
-  attr: string | null;
-  verify: string | null;
-  systems: string[];
-  branch: string | null;
-  tagPattern: string | null;
-}
+export type ValidVersionSync = Omit<VersionSyncRecord, 'token' | 'webhookSecret' | 'createdAt'>;
 
 export const DEFAULT_BRANCH_TEMPLATE = 'kiln/bump-{name}-{version}';
 export const DEFAULT_TAG_PATTERN = '^v?(\\d.*)$';

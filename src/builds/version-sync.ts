@@ -13,19 +13,12 @@ import {
   renderBranch,
   validateVersionSync,
   versionFromTag,
+  type ValidVersionSync,
   type VersionSyncInput,
 } from './version-sync-config.js';
 
 /** A sync as shown: its settings with defaults filled in, and whether secrets are set (never them). */
-export interface VersionSync {
-  name: string;
-  repository: string;
-  ref: string | null;
-  file: string;
-  entry: string | null;
-  attr: string | null;
-  verify: string | null;
-  systems: string[];
+export interface VersionSync extends Omit<ValidVersionSync, 'branch' | 'tagPattern'> {
   branch: string;
   tagPattern: string;
   hasToken: boolean;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import type { HashAlgo, NixHash } from './hash.js';
-import { dumpNar, hashChunks } from './nar.js';
+import { narHash } from './nar.js';
 import { makeFixedOutputPath } from './store-path.js';
 import type { FileIngestionMethod } from './store-path.js';
 
@@ -33,8 +33,7 @@ export async function storePathForFile(
 ): Promise<{ storePath: string; hash: NixHash }> {
   const method = options.method ?? 'recursive';
   const algo = options.algo ?? 'sha256';
-  const hash =
-    method === 'flat' ? await flatFileHash(path, algo) : (await hashChunks(dumpNar(path), algo)).hash;
+  const hash = method === 'flat' ? await flatFileHash(path, algo) : (await narHash(path, algo)).hash;
   const storePath = makeFixedOutputPath(options.name ?? basename(path), method, hash, {
     storeDir: options.storeDir,
   });

@@ -1,22 +1,13 @@
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { prng } from '../../helpers/prng.js';
+
+export { prng };
 
 /** A file-system tree to write to disk; names are raw bytes so non-UTF-8 names can be tested. */
 export type TreeNode =
   | { readonly kind: 'file'; readonly size: number; readonly seed: number; readonly executable: boolean }
   | { readonly kind: 'symlink'; readonly target: Uint8Array }
   | { readonly kind: 'dir'; readonly entries: ReadonlyMap<string, { name: Uint8Array; node: TreeNode }> };
-
-/** Deterministic PRNG (mulberry32) so a failing seed can be replayed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NAMES: Uint8Array[] = [
   'a',

@@ -3,18 +3,9 @@
  * `nix-instantiate --parse`: variables are only used where bound, attribute and formal names never
  * repeat, and operator chains never put two non-associative operators of one class side by side.
  */
+import { prng as seededRandom } from '../../../helpers/prng.js';
 
-/** mulberry32: a small seeded PRNG, so a failing case can be reproduced from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 const TRIVIA = [
   ' ',
