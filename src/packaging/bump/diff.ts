@@ -37,10 +37,11 @@ function lineOps(a: readonly string[], b: readonly string[]): Op[] {
       ops.push({ kind: ' ', line: midA[i]! });
       i++;
       j++;
-    } else if (j < m && (i === n || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) {
-      ops.push({ kind: '+', line: midB[j++]! });
-    } else {
+    } else if (i < n && (j === m || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) {
+      // Removals before additions, as diff -u prints a changed line.
       ops.push({ kind: '-', line: midA[i++]! });
+    } else {
+      ops.push({ kind: '+', line: midB[j++]! });
     }
   }
   for (const line of a.slice(endA)) ops.push({ kind: ' ', line });
