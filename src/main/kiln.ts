@@ -198,7 +198,7 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     git: new GitClient({ knownHostsFile: config.git.knownHostsFile }),
     policy: gitBuilds.policy,
     openSync: (name) => versionSyncs.open(name),
-    bump: bumpDependencies(runner),
+    bump: bumpDependencies(runner, gitBuilds.policy),
     workspaceDir: config.builds.workspaceDir,
     depth: config.git.depth,
   });

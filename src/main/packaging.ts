@@ -10,6 +10,7 @@ import {
   type PrefetchOptions,
   type PrefetchResult,
 } from '../packaging/index.js';
+import type { GitUrlPolicy } from '../git/index.js';
 import { NixRunner } from '../runner/nix/index.js';
 
 /** Packaging chores on this machine, without a server: prefetch and bump. */
@@ -18,9 +19,15 @@ export interface PackagingTools {
   bump(options: BumpOptions): Promise<BumpResult>;
 }
 
-/** What bump needs from Nix and the network, from a runner built with kiln's settings. */
-export function bumpDependencies(runner: NixRunner): BumpDependencies {
-  return { nix: runner, prefetch: (source, options) => prefetch(source, options) };
+/**
+ * What bump needs from Nix and the network, from a runner built with kiln's settings. On a server,
+ * `gitPolicy` is the server's: a package file must not make kiln read repositories on its disk.
+ */
+export function bumpDependencies(runner: NixRunner, gitPolicy?: GitUrlPolicy): BumpDependencies {
+  return {
+    nix: runner,
+    prefetch: (source, options) => prefetch(source, { ...options, ...(gitPolicy ? { gitPolicy } : {}) }),
+  };
 }
 
 /** A NixRunner for packaging work: the configured Nix, sandbox and substituters. */
