@@ -62,9 +62,9 @@ describe('library: NixPackaging', { timeout: 300_000 }, () => {
         ['vendorHash', old.vendor],
       ],
     );
-    const edited = packaging.edit(text, [
-      { span: summary.version!.valueSpan, text: packaging.nixString('1.0.1') },
-    ]);
+    const version = summary.version;
+    assert.ok(version);
+    const edited = packaging.edit(text, [{ span: version.valueSpan, text: packaging.nixString('1.0.1') }]);
     assert.equal(edited, text.replace('version = "1.0.0"', 'version = "1.0.1"'));
 
     const lines: string[] = [];
