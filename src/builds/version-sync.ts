@@ -222,20 +222,15 @@ export class VersionSyncService {
 }
 
 function syncView(record: VersionSyncRecord): VersionSync {
+  // The secrets stay behind; only whether they are set is shown.
+  const { token: _token, webhookSecret: _webhookSecret, ...settings } = record;
   return {
-    name: record.name,
-    repository: record.repository,
-    ref: record.ref,
-    file: record.file,
-    entry: record.entry,
-    attr: record.attr,
-    verify: record.verify,
+    ...settings,
     systems: [...record.systems],
     branch: record.branch ?? DEFAULT_BRANCH_TEMPLATE,
     tagPattern: record.tagPattern ?? DEFAULT_TAG_PATTERN,
     hasToken: record.token !== null,
     hasWebhookSecret: record.webhookSecret !== null,
     webhookPath: `/api/v1/hooks/version-sync/${record.name}`,
-    createdAt: record.createdAt,
   };
 }

@@ -1,3 +1,3 @@
 export { createKiln, type Kiln, type CreateKilnOptions } from './kiln.js';
 export { startKilnServer, apiDepsFor, type StartServerOptions, type RunningServer } from './server.js';
-export { createPackagingTools, bumpDependencies, packagingRunner, type PackagingTools } from './packaging.js';
+export { createPackagingTools, bumpDependencies, createNixRunner, type PackagingTools } from './packaging.js';

@@ -39,10 +39,10 @@ import { GitClient } from '../git/index.js';
 import { openSqliteStore, type BuildRecord, type Store } from '../persistence/index.js';
 import { killProcessTree } from '../process/index.js';
 import { Batcher, createWorkerPool, type WorkerPool } from '../queue/index.js';
-import { NixRunner } from '../runner/nix/index.js';
+import type { NixRunner } from '../runner/nix/index.js';
 import { loadOrCreateMasterKey, SecretBox } from '../secrets/index.js';
 import { TemplateService } from '../templates/index.js';
-import { bumpDependencies } from './packaging.js';
+import { bumpDependencies, createNixRunner } from './packaging.js';
 
 /** A running kiln core: store, runner, build service and workers, without HTTP. */
 export interface Kiln {
@@ -72,11 +72,6 @@ export interface CreateKilnOptions extends ConfigInput {
   workers?: boolean;
 }
 
-async function resolveSandbox(config: KilnConfig): Promise<boolean> {
-  if (config.nix.sandbox !== 'auto') return config.nix.sandbox === 'true';
-  return NixRunner.probeSandbox({ binDir: config.nix.binDir, sandboxShell: config.nix.sandboxShell });
-}
-
 /** The wiring: the only place that constructs implementations. */
 export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
   const { workers = true, ...input } = options;
@@ -88,18 +83,7 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
 
   const store = openSqliteStore(join(config.dataDir, 'kiln.db'));
   await store.migrate();
-  const runner = new NixRunner({
-    binDir: config.nix.binDir,
-    sandbox: await resolveSandbox(config),
-    sandboxShell: config.nix.sandboxShell,
-    extraPlatforms: [...config.nix.extraPlatforms],
-    nixPath: config.nix.nixPath,
-    cores: config.nix.cores,
-    maxJobs: Math.max(1, config.builds.concurrency),
-    killGraceMs: config.builds.cancelGraceMs,
-    substituters: config.cache.substituters,
-    trustedPublicKeys: config.cache.trustedPublicKeys,
-  });
+  const runner = await createNixRunner(config);
   const events = new BuildEvents();
   const clock = (): number => Date.now();
   // One master key seals every secret at rest: cache signing keys, build credentials.

@@ -30,8 +30,11 @@ export function bumpDependencies(runner: NixRunner, gitPolicy?: GitUrlPolicy): B
   };
 }
 
-/** A NixRunner for packaging work: the configured Nix, sandbox and substituters. */
-export async function packagingRunner(config: KilnConfig): Promise<NixRunner> {
+/**
+ * The NixRunner with kiln's configured Nix, sandbox (`auto` probed), platforms, cores, jobs and
+ * substituters: the one for builds and the one for packaging work are made here alike.
+ */
+export async function createNixRunner(config: KilnConfig): Promise<NixRunner> {
   const sandbox =
     config.nix.sandbox === 'auto'
       ? await NixRunner.probeSandbox({ binDir: config.nix.binDir, sandboxShell: config.nix.sandboxShell })
@@ -44,6 +47,7 @@ export async function packagingRunner(config: KilnConfig): Promise<NixRunner> {
     nixPath: config.nix.nixPath,
     cores: config.nix.cores,
     maxJobs: Math.max(1, config.builds.concurrency),
+    killGraceMs: config.builds.cancelGraceMs,
     substituters: config.cache.substituters,
     trustedPublicKeys: config.cache.trustedPublicKeys,
   });
@@ -56,7 +60,7 @@ export function createPackagingTools(input: Partial<ConfigInput> = {}): Packagin
   return {
     prefetch: (source, options) => prefetch(source, options),
     async bump(options) {
-      runner ??= packagingRunner(config);
+      runner ??= createNixRunner(config);
       return bumpPackage(options, bumpDependencies(await runner));
     },
   };

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { KilnError } from '../../errors/index.js';
-import { runSupervised } from '../../process/index.js';
+import { runGit, type RunGitOptions } from './git-run.js';
 
 export interface BranchCommit {
   readonly branch: string;
@@ -24,29 +24,9 @@ export interface CommitFileOptions {
 
 const BRANCH_NAME = /^(?!.*\.\.)(?!.*\/\/)(?!\/)[A-Za-z0-9._/-]{1,200}(?<![/.])$/;
 
-async function git(
-  repo: string,
-  args: string[],
-  extra: { env?: Record<string, string>; stdin?: string; signal?: AbortSignal } = {},
-): Promise<string> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const result = await runSupervised({
-    command: 'git',
-    args: ['-C', repo, ...args],
-    env: { PATH: '/usr/bin:/bin', GIT_CONFIG_NOSYSTEM: '1', HOME: '/nonexistent', LANG: 'C', ...extra.env },
-    stdin: extra.stdin,
-    signal: extra.signal,
-    onStdoutLine: (line) => out.push(line),
-    onStderrLine: (line) => err.push(line),
-  });
-  if (result.exitCode !== 0) {
-    throw new KilnError(
-      'KILN_ERR_GIT',
-      `git ${args[0]} failed: ${err.join(' ').trim() || `exit ${result.exitCode}`}`,
-    );
-  }
-  return out.join('\n').trim();
+/** git's trimmed stdout (hashes, names). */
+async function git(repo: string, args: string[], extra: RunGitOptions = {}): Promise<string> {
+  return (await runGit(repo, args, extra)).trim();
 }
 
 /**

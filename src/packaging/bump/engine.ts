@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { writeFileAtomic } from '../../fsutil/index.js';
-import type { HashAlgo, NixHash } from '../../nar/index.js';
+import { isHashAlgo, type HashAlgo, type NixHash } from '../../nar/index.js';
 import type { HashMismatch, RealiseOptions, RealiseResult } from '../../runner/nix/index.js';
 import {
   applyEdits,
@@ -114,10 +114,10 @@ export async function bumpPackage(options: BumpOptions, deps: BumpDependencies):
     }
     const versionSpans = [versionSite.valueSpan, ...versionSite.duplicates.map((d) => d.valueSpan)];
     const run = new BumpRun(options, deps, workspace, original, versionSpans, states, log);
-    log(`bump ${relative(workspace.originalRoot, options.file)}: ${oldVersion} -> ${options.version}`);
+    const label = relative(workspace.originalRoot, options.file);
+    log(`bump ${label}: ${oldVersion} -> ${options.version}`);
     const outcome = await run.execute();
     const content = run.render();
-    const label = relative(workspace.originalRoot, options.file);
     const diff = unifiedDiff(original, content, label);
     const hashes = states.map(toChange);
     const message = commitMessage({
@@ -328,9 +328,7 @@ class BumpRun {
   ): SlotState | undefined {
     const candidates = this.states.filter((s) => {
       if (!filter(s)) return false;
-      const algo = (
-        algoName && /^(md5|sha1|sha256|sha512)$/.test(algoName) ? algoName : s.slot.algo
-      ) as HashAlgo;
+      const algo = algoName && isHashAlgo(algoName) ? algoName : s.slot.algo;
       return sameHash(readHash(text, algo), readHash(s.value ?? null, s.slot.algo));
     });
     if (candidates.length > 1) {

@@ -1,5 +1,6 @@
 import { KilnError } from '../../errors/index.js';
 import { validateAttrPath } from '../../git/index.js';
+import { renderNixString } from '../syntax/nix-syntax.js';
 
 /** What evaluation says about a package's `src` on one system. */
 export interface SourceInfo {
@@ -13,13 +14,13 @@ export interface SourceInfo {
   readonly fetchSubmodules: boolean;
 }
 
-/** A Nix string literal for `value` (JSON's escapes are Nix's, apart from `${`). */
+/** A Nix string literal for a path or attribute name; control characters are refused, not escaped. */
 function nixString(value: string): string {
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   if (/[\u0000-\u001f]/.test(value)) {
     throw new KilnError('KILN_ERR_VALIDATION', `'${JSON.stringify(value)}' contains control characters`);
   }
-  return JSON.stringify(value).replace(/\$\{/g, '\\${');
+  return renderNixString(value);
 }
 
 /** The package: the entry file imported (called with `{}` when it is a function), then `attr`. */

@@ -1,7 +1,7 @@
 import { cp, lstat, mkdir, mkdtemp, readlink, rm, symlink, copyFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { runSupervised } from '../../process/index.js';
+import { runGit } from './git-run.js';
 import { bumpError } from './hash-slots.js';
 
 /** A private copy of the package's project, where bump edits and builds without touching the original. */
@@ -17,23 +17,13 @@ export interface Workspace {
   dispose(): Promise<void>;
 }
 
-const GIT_ENV = { PATH: '/usr/bin:/bin', GIT_CONFIG_NOSYSTEM: '1', HOME: '/nonexistent', LANG: 'C' };
-
-async function git(cwd: string, args: string[]): Promise<{ code: number | null; out: string[] }> {
-  const out: string[] = [];
-  const result = await runSupervised({
-    command: 'git',
-    args: ['-C', cwd, ...args],
-    env: GIT_ENV,
-    onStdoutLine: (line) => out.push(line),
-  });
-  return { code: result.exitCode, out };
-}
-
 /** The Git work tree holding `dir`, or null. */
 export async function gitTopLevel(dir: string): Promise<string | null> {
-  const { code, out } = await git(dir, ['rev-parse', '--show-toplevel']);
-  return code === 0 && out[0] ? out[0] : null;
+  try {
+    return (await runGit(dir, ['rev-parse', '--show-toplevel'])).trim() || null;
+  } catch {
+    return null; // not in a work tree
+  }
 }
 
 /**
@@ -69,16 +59,10 @@ export async function createWorkspace(file: string, parent = tmpdir()): Promise<
 }
 
 async function copyGitFiles(top: string, root: string): Promise<void> {
-  const listed: string[] = [];
-  const result = await runSupervised({
-    command: 'git',
-    args: ['-C', top, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'],
-    env: GIT_ENV,
-    onStdoutLine: (line) => listed.push(line),
+  const listed = await runGit(top, ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
     maxLineChars: 256 * 1024 * 1024,
   });
-  if (result.exitCode !== 0) throw new Error('git ls-files failed');
-  const files = [...new Set(listed.join('\n').split('\0'))].filter((f) => f !== '');
+  const files = [...new Set(listed.split('\0'))].filter((f) => f !== '');
   for (const rel of files) {
     const from = join(top, rel);
     const to = join(root, rel);

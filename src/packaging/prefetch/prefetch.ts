@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { KilnError } from '../../errors/index.js';
 import type { GitClient, GitCredentials, GitUrlPolicy } from '../../git/index.js';
 import {
-  dumpNar,
   flatFileHash,
-  hashChunks,
+  narHash,
   makeFixedOutputPath,
   renderNixHash,
   validateStorePathName,
@@ -141,7 +140,7 @@ async function hashSource(
 }
 
 async function narHashOf(path: string, algo: HashAlgo): Promise<NixHash> {
-  return (await hashChunks(dumpNar(path), algo)).hash;
+  return (await narHash(path, algo)).hash;
 }
 
 async function fileKind(path: string, source: ClassifiedSource): Promise<'file' | 'directory'> {
