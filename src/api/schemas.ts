@@ -18,7 +18,7 @@ export const ErrorBody = Type.Object(
 export type ErrorBody = Static<typeof ErrorBody>;
 
 export const BuildStatusSchema = Type.Union(
-  ['pending', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out', 'superseded'].map((s) =>
+  ['pending', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out', 'superseded', 'dependency_failed'].map((s) =>
     Type.Literal(s),
   ),
 );
@@ -209,6 +209,16 @@ export const BuildView = Type.Object(
       version: Type.Optional(Type.String()),
       sync: Type.Optional(Type.String({ description: 'Version sync runs: the sync.' })),
       tag: Type.Optional(Type.String({ description: 'Version sync runs: the tag that started it.' })),
+      matrix: Type.Optional(
+        Type.Object(
+          {
+            sets: Type.Array(Type.String()),
+            attrs: Type.Array(Type.String()),
+            systems: Type.Array(Type.String()),
+          },
+          { description: 'Matrix builds: what the evaluation expands to (one child build per derivation).' },
+        ),
+      ),
     }),
     system: Type.Union([Type.String(), Type.Null()]),
     groupId: Type.Union([Type.String(), Type.Null()]),
@@ -290,6 +300,24 @@ export const BuildView = Type.Object(
     substituted: Type.Array(Type.String(), { description: 'Store paths taken from a substituter.' }),
     built: Type.Array(Type.String(), { description: 'Derivations Nix built.' }),
     pushed: Type.Array(Type.String(), { description: 'Store paths this build uploaded to pushCache.' }),
+    projectId: Type.Union([Type.String(), Type.Null()], { description: 'The project it belongs to.' }),
+    trigger: Type.Union(
+      [
+        Type.Object({
+          kind: Type.String({ description: 'api, cli, ui, push, tag, manual or version-sync' }),
+          actor: Type.Union([Type.String(), Type.Null()], { description: 'Token description or pusher.' }),
+          forge: Type.Optional(Type.String()),
+          deliveryId: Type.Optional(Type.String()),
+        }),
+        Type.Null(),
+      ],
+      { description: 'Who or what started the build.' },
+    ),
+    concurrencyKey: Type.Union([Type.String(), Type.Null()], { description: 'Its concurrency group.' }),
+    dependsOn: Type.Array(Type.String(), { description: 'Builds of its group that must succeed first.' }),
+    attrPath: Type.Union([Type.String(), Type.Null()], {
+      description: 'Matrix children: the attribute path built.',
+    }),
     steps: Type.Optional(Type.Array(StepView)),
   },
   { $id: 'BuildView' },

@@ -13,6 +13,7 @@ export function buildView(build: BuildRecord | BuildDetails): BuildView {
     source.url = build.source.url;
     if (build.source.ref) source.ref = build.source.ref;
     if (build.source.attr) source.attr = build.source.attr;
+    if (build.source.matrix) source.matrix = build.source.matrix;
   }
   if (build.source.kind === 'template') {
     source.name = build.source.name;
@@ -60,6 +61,11 @@ export function buildView(build: BuildRecord | BuildDetails): BuildView {
     substituted: build.substituted,
     built: build.built,
     pushed: build.pushed,
+    projectId: build.projectId,
+    trigger: build.trigger,
+    concurrencyKey: build.concurrencyKey,
+    dependsOn: build.dependsOn,
+    attrPath: build.attrPath,
   };
   if ('steps' in build) {
     view.steps = build.steps.map((s) => ({

@@ -16,6 +16,7 @@ export const BUILD_STATUSES = [
   'cancelled',
   'timed_out',
   'superseded',
+  'dependency_failed',
 ] as const;
 export type BuildStatus = (typeof BUILD_STATUSES)[number];
 export const TERMINAL_STATUSES: readonly BuildStatus[] = [
@@ -24,11 +25,53 @@ export const TERMINAL_STATUSES: readonly BuildStatus[] = [
   'cancelled',
   'timed_out',
   'superseded',
+  'dependency_failed',
 ];
+
+/** Flake output sets a matrix evaluates (all three unless a project chooses). */
+export const FLAKE_OUTPUT_SETS = ['packages', 'checks', 'devShells'] as const;
+export type FlakeOutputSet = (typeof FLAKE_OUTPUT_SETS)[number];
+
+/**
+ * What a matrix (evaluation) build expands to: every derivation of the chosen flake output sets,
+ * or of the listed attribute paths, for each system. One child build per derivation.
+ */
+export interface MatrixSpec {
+  /** Flake output sets to enumerate (ignored when `attrs` is not empty). */
+  sets: FlakeOutputSet[];
+  /** Explicit attribute paths (flake: `packages.x86_64-linux.hello` or a bare name; default.nix: `-A` paths). */
+  attrs: string[];
+  systems: string[];
+}
+
+/** Who or what started a build. */
+export interface BuildTrigger {
+  kind: 'api' | 'cli' | 'ui' | 'push' | 'tag' | 'manual' | 'version-sync';
+  /** The token's description, or the forge user who pushed; null when unknown. */
+  actor: string | null;
+  forge?: 'github' | 'gitlab' | 'gitea' | undefined;
+  deliveryId?: string | undefined;
+}
+
+/** A concurrency group's policy (GitHub Actions semantics); the key is compared case-insensitively. */
+export interface ConcurrencyPolicy {
+  key: string;
+  /** `replace`: at most one pending run, a newer one supersedes it; `queue`: every run waits its turn. */
+  mode: 'replace' | 'queue';
+  /** Also cancel the run in progress when a new one arrives. */
+  cancelInProgress: boolean;
+}
 
 export type BuildSource =
   | { kind: 'expr'; expression: string; fileName?: string | undefined }
-  | { kind: 'git'; url: string; ref?: string | undefined; attr?: string | undefined }
+  | {
+      kind: 'git';
+      url: string;
+      ref?: string | undefined;
+      attr?: string | undefined;
+      /** A matrix build: evaluates to child builds (one per derivation) instead of building. */
+      matrix?: MatrixSpec | undefined;
+    }
   | { kind: 'template'; name: string; version?: string | undefined; values: Record<string, string> }
   /** A version sync's run: the named sync's file bumped to `version` and pushed as a branch. */
   | { kind: 'bump'; sync: string; version: string; tag?: string | undefined };
@@ -194,6 +237,18 @@ export interface BuildRecord {
   deploy: BuildDeploy | null;
   /** Bump builds (version syncs): the evidence of the bump. */
   bump: BuildBump | null;
+  /** The project (by name) the build belongs to, if any. */
+  projectId: string | null;
+  /** Who or what started it. */
+  trigger: BuildTrigger | null;
+  /** The concurrency group (lower-cased key); null: no group. */
+  concurrencyKey: string | null;
+  /** The run's order within its concurrency group: the seq of the run's first build. */
+  runSeq: number | null;
+  /** Builds of the same group that must succeed first (a matrix child's dependencies). */
+  dependsOn: string[];
+  /** A matrix child: the attribute path it builds (`checks.x86_64-linux.test`). */
+  attrPath: string | null;
 }
 
 export type NewBuild = Pick<
@@ -218,6 +273,18 @@ export type NewBuild = Pick<
   imageRef?: string | null | undefined;
   imageConfig?: ImageConfig | null | undefined;
   deployHook?: string | null | undefined;
+  projectId?: string | null | undefined;
+  trigger?: BuildTrigger | null | undefined;
+  concurrencyKey?: string | null | undefined;
+  runSeq?: number | null | undefined;
+  dependsOn?: string[] | undefined;
+  attrPath?: string | null | undefined;
+  /** Insert already finished (e.g. a matrix child whose outputs the cache has): status and result. */
+  status?: BuildStatus | undefined;
+  cached?: boolean | undefined;
+  outputs?: string[] | undefined;
+  reason?: string | null | undefined;
+  finishedAt?: number | null | undefined;
 };
 
 /** Fields a worker or the service may change after insertion. */
@@ -263,6 +330,9 @@ export interface BuildQuery {
   status?: readonly BuildStatus[];
   serviceId?: string;
   groupId?: string;
+  projectId?: string;
+  /** The commit's branch (Git builds). */
+  branch?: string;
   /** Builds with seq below this (newest first paging). */
   beforeSeq?: number;
   limit: number;
@@ -294,6 +364,53 @@ export interface BuildAggregate {
   averageImageBytesUploaded: number | null;
   /** Sum of running time of builds that overlap [since, now], clipped to that window. */
   busyMs: number;
+}
+
+/** A Git repository kiln builds on push: what to build, where results go, its concurrency policy. */
+export interface ProjectRecord {
+  /** Unique name: lower-case letters, digits, `-`, `_`, `.`. */
+  name: string;
+  repoUrl: string;
+  /** Branch glob patterns (`main`, `release/*`) whose pushes build; empty: none. */
+  branches: string[];
+  /** Tag glob patterns whose pushes build; empty: tags do not build. */
+  tags: string[];
+  build: ProjectBuildSpec;
+  systems: string[];
+  pushCache: string | null;
+  /** `REGISTRY/REPO`: each build's outputs pushed as an image tagged with the branch. */
+  imageRepo: string | null;
+  deployHook: string | null;
+  /** `group` may use `{project}`, `{branch}` and `{ref}`; default `{project}/{branch}`. */
+  concurrency: { group: string; mode: 'replace' | 'queue'; cancelInProgress: boolean };
+  /** URL POSTed (HMAC-signed) when a run finishes; commit statuses to GitHub or Gitea. */
+  notify: { url: string | null; commitStatus: { forge: 'github' | 'gitea'; apiUrl: string } | null };
+  timeoutSeconds: number | null;
+  /**
+   * Sealed by the caller (SecretBox), JSON of { token?, sshPrivateKey?, webhookSecret?,
+   * notifySecret?, statusToken? }; never shown.
+   */
+  secrets: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type ProjectBuildSpec =
+  | { kind: 'flake'; outputs: FlakeOutputSet[] }
+  | { kind: 'attrs'; attrs: string[] }
+  | { kind: 'template'; name: string; values: Record<string, string> };
+
+export interface ProjectRepo {
+  /** False (and nothing changes) when the name exists. */
+  insert(project: ProjectRecord): Promise<boolean>;
+  get(name: string): Promise<ProjectRecord | undefined>;
+  list(): Promise<ProjectRecord[]>;
+  /** Replaces the record; false when it does not exist. */
+  update(project: ProjectRecord): Promise<boolean>;
+  /** Deletes the project (its builds stay); false when it did not exist. */
+  delete(name: string): Promise<boolean>;
+  /** Records a webhook delivery id (keeping the newest `keep`); false when it was seen before (a replay). */
+  recordDelivery(project: string, deliveryId: string, now: number, keep: number): Promise<boolean>;
 }
 
 export interface StatsQuery {
@@ -337,6 +454,20 @@ export interface BuildRepo {
    * any. A build only succeeds once its image is pushed, so this is the last known-good image.
    */
   newestSucceededWithImage(query: ImageScopeQuery): Promise<BuildRecord | undefined>;
+  /**
+   * Inserts the builds of one run atomically (one transaction). With a policy, applies it against
+   * the other runs of the same concurrency group first: `replace` marks every build of runs that
+   * have not started `superseded`; `cancelInProgress` also marks every unfinished build of runs in
+   * progress `cancelled` (reason `cancel-in-progress`). Returns what changed, so that the caller can
+   * stop processes and tell subscribers.
+   */
+  insertRun(
+    builds: readonly NewBuild[],
+    policy: ConcurrencyPolicy | null,
+    now: number,
+  ): Promise<{ inserted: BuildRecord[]; superseded: BuildRecord[]; cancelled: BuildRecord[] }>;
+  /** Marks every pending build that depends (transitively) on `buildId` `dependency_failed`. */
+  failDependents(buildId: string, now: number): Promise<BuildRecord[]>;
 }
 
 export interface StepRepo {
@@ -475,6 +606,7 @@ export interface Store {
   readonly caches: CacheRepo;
   readonly templates: TemplateRepo;
   readonly versionSyncs: VersionSyncRepo;
+  readonly projects: ProjectRepo;
   /** Applies pending numbered migrations; idempotent. */
   migrate(): Promise<void>;
   close(): Promise<void>;
