@@ -7,7 +7,8 @@ import type { BuildStatus } from '../persistence/index.js';
  * sweep) can never both win; this table says which of those changes exist.
  */
 const TRANSITIONS: Readonly<Record<BuildStatus, readonly BuildStatus[]>> = {
-  pending: ['running', 'cancelled', 'superseded'],
+  // `dependency_failed`: a build it depends on (same matrix run) did not succeed.
+  pending: ['running', 'cancelled', 'superseded', 'dependency_failed'],
   // `pending` again when the worker stopped (shutdown, crash) and the build is re-queued.
   running: ['succeeded', 'failed', 'cancelled', 'timed_out', 'pending', 'superseded'],
   succeeded: [],
@@ -15,6 +16,7 @@ const TRANSITIONS: Readonly<Record<BuildStatus, readonly BuildStatus[]>> = {
   cancelled: [],
   timed_out: [],
   superseded: [],
+  dependency_failed: [],
 };
 
 export function canTransition(from: BuildStatus, to: BuildStatus): boolean {

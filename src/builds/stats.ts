@@ -36,7 +36,7 @@ export async function computeStatistics(
     ...filter,
     ...(query.since !== undefined && { since: query.since }),
   });
-  const finished = agg.succeeded + agg.failed + agg.timedOut;
+  const finished = agg.succeeded + agg.failed + agg.timedOut + agg.dependencyFailed;
   const byStatus: Record<BuildStatus, number> = {
     pending: agg.pending,
     running: agg.running,
@@ -45,6 +45,7 @@ export async function computeStatistics(
     cancelled: agg.cancelled,
     timed_out: agg.timedOut,
     superseded: agg.superseded,
+    dependency_failed: agg.dependencyFailed,
   };
   return {
     scope: { serviceId: query.serviceId ?? null, label: query.label ?? null, since: query.since ?? null },

@@ -94,6 +94,19 @@ export interface CacheCounters {
   uploadBytes: number;
 }
 
+/** The counters added during [start, end) (epoch milliseconds). */
+export interface CacheCounterBucket extends CacheCounters {
+  start: number;
+  end: number;
+}
+
+/** `buckets` consecutive buckets of `bucketMs` each, the first starting at `since`. */
+export interface CounterHistoryQuery {
+  since: number;
+  bucketMs: number;
+  buckets: number;
+}
+
 /** What a cache holds now, computed from its objects. */
 export interface CacheUsage {
   objects: number;
@@ -214,8 +227,17 @@ export interface CacheRepo {
   unpin(cacheName: string, storePathHash: string): Promise<boolean>;
   pins(cacheName: string): Promise<CachePin[]>;
 
-  /** Adds to the cache's counters (deltas may be zero); a missing cache is ignored. */
-  addStats(cacheName: string, deltas: Partial<CacheCounters>): Promise<void>;
+  /**
+   * Adds to the cache's counters and, in the same transaction, to those of the 5-minute bucket
+   * holding `at` (default: now); deltas may be zero; a missing cache is ignored.
+   */
+  addStats(cacheName: string, deltas: Partial<CacheCounters>, at?: number): Promise<void>;
+  /**
+   * The counters added in each requested bucket, oldest first, every bucket (zeros included).
+   * Counts are kept per 5 minutes: a stored 5-minute bucket counts in the requested bucket that
+   * holds its start, so buckets that are multiples of 5 minutes, aligned to them, are exact.
+   */
+  counterHistory(cacheName: string, query: CounterHistoryQuery): Promise<CacheCounterBucket[]>;
   counters(cacheName: string): Promise<CacheCounters>;
   usage(cacheName: string): Promise<CacheUsage>;
 }

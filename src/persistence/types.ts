@@ -354,6 +354,7 @@ export interface BuildAggregate {
   cancelled: number;
   timedOut: number;
   superseded: number;
+  dependencyFailed: number;
   pending: number;
   running: number;
   /** Averages over succeeded builds; null when there are none. */
@@ -363,6 +364,35 @@ export interface BuildAggregate {
   averageImageSize: number | null;
   averageImageBytesUploaded: number | null;
   /** Sum of running time of builds that overlap [since, now], clipped to that window. */
+  busyMs: number;
+}
+
+/** `buckets` consecutive buckets of `bucketMs` from `since`; time after `now` counts as not yet passed. */
+export interface TimelineQuery {
+  since: number;
+  bucketMs: number;
+  buckets: number;
+  now: number;
+}
+
+/** What happened to builds during [start, end) (epoch milliseconds). */
+export interface BuildTimelineBucket {
+  start: number;
+  end: number;
+  /** Builds that reached a terminal status in the bucket (every terminal status). */
+  finished: number;
+  succeeded: number;
+  /** failed + timed_out + dependency_failed. */
+  failed: number;
+  /** cancelled + superseded: no verdict either way. */
+  cancelled: number;
+  /** Over succeeded builds that ran (not `cached`) and have a duration; null when none did. */
+  averageDurationMs: number | null;
+  /** Nearest-rank 95th percentile over the same builds. */
+  p95DurationMs: number | null;
+  /** Sum over builds of the time each spent pending within the bucket (up to `now`). */
+  pendingMs: number;
+  /** Sum over builds of the time each spent running within the bucket (up to `now`). */
   busyMs: number;
 }
 
@@ -468,6 +498,8 @@ export interface BuildRepo {
   ): Promise<{ inserted: BuildRecord[]; superseded: BuildRecord[]; cancelled: BuildRecord[] }>;
   /** Marks every pending build that depends (transitively) on `buildId` `dependency_failed`. */
   failDependents(buildId: string, now: number): Promise<BuildRecord[]>;
+  /** Every requested bucket of the build timeline, oldest first (empty buckets included). */
+  timeline(query: TimelineQuery): Promise<BuildTimelineBucket[]>;
 }
 
 export interface StepRepo {

@@ -53,6 +53,12 @@ export function buildRecordTests(storeTest: StoreTest): void {
           deployHook: null,
           deploy: null,
           bump: null,
+          projectId: null,
+          trigger: null,
+          concurrencyKey: null,
+          runSeq: null,
+          dependsOn: [],
+          attrPath: null,
         };
         const { seq, ...rest } = inserted;
         assert.equal(typeof seq, 'number');

@@ -17,6 +17,7 @@ export function maintenanceTests(storeTest: StoreTest): void {
           { status: 'cancelled', finishedAt: 200 },
           { status: 'timed_out', finishedAt: 400 },
           { status: 'superseded', finishedAt: 50 },
+          { status: 'dependency_failed', finishedAt: 450 },
           // Exactly at the boundary: not before it.
           { status: 'succeeded', finishedAt: 500 },
           { status: 'succeeded', finishedAt: 900 },
@@ -38,7 +39,7 @@ export function maintenanceTests(storeTest: StoreTest): void {
         const finishedAtOf = async (found: readonly { id: string }[]) =>
           Promise.all(found.map(async ({ id }) => (await store.builds.get(id))?.finishedAt));
         const all = await store.builds.listFinishedBefore(500, 100);
-        assert.deepEqual(await finishedAtOf(all), [50, 100, 200, 300, 400]);
+        assert.deepEqual(await finishedAtOf(all), [50, 100, 200, 300, 400, 450]);
         assert.deepEqual(all.map((build) => build.status).sort(), [...TERMINAL_STATUSES].sort());
         assert.deepEqual(await finishedAtOf(await store.builds.listFinishedBefore(500, 2)), [50, 100]);
         assert.deepEqual(await store.builds.listFinishedBefore(50, 100), []);

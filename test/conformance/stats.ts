@@ -14,6 +14,7 @@ const EMPTY: BuildAggregate = {
   cancelled: 0,
   timedOut: 0,
   superseded: 0,
+  dependencyFailed: 0,
   pending: 0,
   running: 0,
   averageDurationMs: null,

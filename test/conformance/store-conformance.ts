@@ -18,6 +18,8 @@ import { stepTests } from './steps.js';
 import { templateTests } from './templates.js';
 import { tokenAndSettingsTests } from './tokens-settings.js';
 import { versionSyncTests } from './version-syncs.js';
+import { projectTests } from './projects.js';
+import { runTests } from './runs.js';
 
 export type { OpenStore } from './harness.js';
 
@@ -47,5 +49,7 @@ export function runStoreConformance(backendName: string, openStore: OpenStore): 
     lifecycleTests(storeTest);
     templateTests(storeTest);
     versionSyncTests(storeTest);
+    runTests(storeTest);
+    projectTests(storeTest);
   });
 }

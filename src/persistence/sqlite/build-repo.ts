@@ -7,13 +7,18 @@ import type {
   BuildRecord,
   BuildRepo,
   BuildStatus,
+  ConcurrencyPolicy,
   ImageScopeQuery,
   NewBuild,
   StatsQuery,
+  BuildTimelineBucket,
+  TimelineQuery,
 } from '../types.js';
 import { TERMINAL_STATUSES } from '../types.js';
 import { newBuildParams, patchAssignments, rowToBuild } from './build-row.js';
 import type { BuildRow } from './build-row.js';
+import { NEXT_CLAIMABLE_SQL, SqliteBuildRuns } from './build-runs.js';
+import { SqliteBuildTimeline } from './build-timeline.js';
 import { settle } from './settle.js';
 import { StatementCache } from './statement-cache.js';
 import type { NamedParams as Params } from './statement-cache.js';
@@ -35,6 +40,8 @@ export class SqliteBuildRepo implements BuildRepo {
   private readonly countStatement;
   private readonly claimTransaction;
   private readonly deleteTransaction;
+  private readonly runs: SqliteBuildRuns;
+  private readonly timelines: SqliteBuildTimeline;
   /** Statements whose SQL depends on which optional filters or fields a call uses. */
   private readonly shaped: StatementCache;
 
@@ -43,17 +50,16 @@ export class SqliteBuildRepo implements BuildRepo {
     this.insertStatement = db.prepare<[Params], BuildRow>(`
       INSERT INTO builds (id, status, source, env, system, group_id, service_id, labels, priority,
         timeout_seconds, max_silent_seconds, drv_paths, outputs, progress, created_at, push_cache,
-        commit_info, cache_key, secrets, image_ref, image_config, deploy_hook)
+        commit_info, cache_key, secrets, image_ref, image_config, deploy_hook, project_id, trigger_info,
+        concurrency_key, run_seq, depends_on, attr_path, cached, reason, started_at, finished_at, duration_ms)
       VALUES (@id, @status, @source, @env, @system, @group_id, @service_id, @labels, @priority,
         @timeout_seconds, @max_silent_seconds, @drv_paths, @outputs, @progress, @created_at, @push_cache,
-        @commit_info, @cache_key, @secrets, @image_ref, @image_config, @deploy_hook)
+        @commit_info, @cache_key, @secrets, @image_ref, @image_config, @deploy_hook, @project_id, @trigger_info,
+        @concurrency_key, @run_seq, @depends_on, @attr_path, @cached, @reason, @started_at, @finished_at,
+        @duration_ms)
       RETURNING *`);
     this.getStatement = db.prepare<[string], BuildRow>('SELECT * FROM builds WHERE id = ?');
-    this.nextPendingStatement = db
-      .prepare<[], number>(
-        `SELECT seq FROM builds WHERE status = 'pending' ORDER BY priority DESC, seq ASC LIMIT 1`,
-      )
-      .pluck();
+    this.nextPendingStatement = db.prepare<[], number>(NEXT_CLAIMABLE_SQL).pluck();
     this.claimStatement = db.prepare<[Params], BuildRow>(`
       UPDATE builds SET status = 'running', lease_owner = @owner, lease_expires_at = @leaseExpiresAt,
         started_at = COALESCE(started_at, @now), attempts = attempts + 1
@@ -95,6 +101,8 @@ export class SqliteBuildRepo implements BuildRepo {
       if (seq === undefined) return undefined;
       return this.claimStatement.get({ owner, leaseExpiresAt: now + leaseMs, now, seq });
     });
+    this.runs = new SqliteBuildRuns(db, this.insertStatement);
+    this.timelines = new SqliteBuildTimeline(db);
     this.deleteTransaction = db.transaction((ids: readonly string[]) => {
       let deleted = 0;
       for (const id of ids) deleted += this.deleteStatement.run(id).changes;
@@ -127,6 +135,14 @@ export class SqliteBuildRepo implements BuildRepo {
       if (query.groupId !== undefined) {
         conditions.push('group_id = @groupId');
         params.groupId = query.groupId;
+      }
+      if (query.projectId !== undefined) {
+        conditions.push('project_id = @projectId');
+        params.projectId = query.projectId;
+      }
+      if (query.branch !== undefined) {
+        conditions.push(`json_extract(commit_info, '$.branch') = @branch`);
+        params.branch = query.branch;
       }
       if (query.beforeSeq !== undefined) {
         conditions.push('seq < @beforeSeq');
@@ -186,6 +202,27 @@ export class SqliteBuildRepo implements BuildRepo {
     return settle(() => {
       const row = this.cacheKeyStatement.get(cacheKey);
       return row ? rowToBuild(row) : undefined;
+    });
+  }
+
+  insertRun(
+    builds: readonly NewBuild[],
+    policy: ConcurrencyPolicy | null,
+    now: number,
+  ): Promise<{ inserted: BuildRecord[]; superseded: BuildRecord[]; cancelled: BuildRecord[] }> {
+    // IMMEDIATE: the group's state is read and changed under the write lock, so bursts serialise.
+    return settle(() => this.runs.insertRun(builds, policy, now));
+  }
+
+  timeline(query: TimelineQuery): Promise<BuildTimelineBucket[]> {
+    return settle(() => this.timelines.timeline(query));
+  }
+
+  failDependents(buildId: string, now: number): Promise<BuildRecord[]> {
+    return settle(() => {
+      const failed = this.getStatement.get(buildId);
+      if (!failed?.group_id) return [];
+      return this.runs.failDependents(buildId, failed.group_id, now);
     });
   }
 
@@ -284,6 +321,7 @@ function toAggregate(rows: readonly StatusAggregateRow[], busyMs: number): Build
     cancelled: count('cancelled'),
     timedOut: count('timed_out'),
     superseded: count('superseded'),
+    dependencyFailed: count('dependency_failed'),
     pending: count('pending'),
     running: count('running'),
     averageDurationMs: succeeded?.avg_duration ?? null,

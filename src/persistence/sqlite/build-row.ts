@@ -8,6 +8,7 @@ import type {
   BuildRecord,
   BuildSource,
   BuildStatus,
+  BuildTrigger,
   ImageConfig,
   NewBuild,
 } from '../types.js';
@@ -60,6 +61,12 @@ export interface BuildRow {
   deploy_hook: string | null;
   deploy: string | null;
   bump: string | null;
+  project_id: string | null;
+  trigger_info: string | null;
+  concurrency_key: string | null;
+  run_seq: number | null;
+  depends_on: string;
+  attr_path: string | null;
 }
 
 export const INITIAL_PROGRESS: Readonly<BuildProgress> = {
@@ -117,6 +124,12 @@ export function rowToBuild(row: BuildRow): BuildRecord {
     deployHook: row.deploy_hook,
     deploy: row.deploy === null ? null : (JSON.parse(row.deploy) as BuildDeploy),
     bump: row.bump === null ? null : (JSON.parse(row.bump) as BuildBump),
+    projectId: row.project_id,
+    trigger: row.trigger_info === null ? null : (JSON.parse(row.trigger_info) as BuildTrigger),
+    concurrencyKey: row.concurrency_key,
+    runSeq: row.run_seq,
+    dependsOn: JSON.parse(row.depends_on) as string[],
+    attrPath: row.attr_path,
   };
 }
 
@@ -124,7 +137,7 @@ export function rowToBuild(row: BuildRow): BuildRecord {
 export function newBuildParams(build: NewBuild): Record<string, SqlValue> {
   return {
     id: build.id,
-    status: 'pending' satisfies BuildStatus,
+    status: build.status ?? ('pending' satisfies BuildStatus),
     source: JSON.stringify(build.source),
     env: JSON.stringify(build.env),
     system: build.system,
@@ -135,7 +148,7 @@ export function newBuildParams(build: NewBuild): Record<string, SqlValue> {
     timeout_seconds: build.timeoutSeconds,
     max_silent_seconds: build.maxSilentSeconds,
     drv_paths: JSON.stringify(build.drvPaths),
-    outputs: '[]',
+    outputs: JSON.stringify(build.outputs ?? []),
     progress: JSON.stringify(INITIAL_PROGRESS),
     created_at: build.createdAt,
     push_cache: build.pushCache ?? null,
@@ -145,6 +158,17 @@ export function newBuildParams(build: NewBuild): Record<string, SqlValue> {
     image_ref: build.imageRef ?? null,
     image_config: build.imageConfig ? JSON.stringify(build.imageConfig) : null,
     deploy_hook: build.deployHook ?? null,
+    project_id: build.projectId ?? null,
+    trigger_info: build.trigger ? JSON.stringify(build.trigger) : null,
+    concurrency_key: build.concurrencyKey?.toLowerCase() ?? null,
+    run_seq: build.runSeq ?? null,
+    depends_on: JSON.stringify(build.dependsOn ?? []),
+    attr_path: build.attrPath ?? null,
+    cached: build.cached === true ? 1 : 0,
+    reason: build.reason ?? null,
+    finished_at: build.finishedAt ?? null,
+    started_at: build.finishedAt ?? null,
+    duration_ms: build.finishedAt === undefined || build.finishedAt === null ? null : 0,
   };
 }
 

@@ -1,10 +1,17 @@
 import type { Database } from 'better-sqlite3';
-import type { CacheCounters, CacheRepo, CacheUsage } from '../types.js';
+import type {
+  CacheCounterBucket,
+  CacheCounters,
+  CacheRepo,
+  CacheUsage,
+  CounterHistoryQuery,
+} from '../types.js';
+import { SqliteCacheHistory } from './cache-history.js';
 import { rowToCacheCounters } from './cache-rows.js';
 import type { CacheCountersRow } from './cache-rows.js';
 import { settle } from './settle.js';
 
-type CounterMethods = Pick<CacheRepo, 'addStats' | 'counters' | 'usage'>;
+type CounterMethods = Pick<CacheRepo, 'addStats' | 'counters' | 'usage' | 'counterHistory'>;
 
 type CounterParams = CacheCounters & { cacheName: string };
 
@@ -16,13 +23,14 @@ interface UsageRow {
 
 /** Counters (cache_counters) and usage computed from the paths; SqliteCacheRepo delegates to it. */
 export class SqliteCacheCounters implements CounterMethods {
-  private readonly addStatement;
+  private readonly addTransaction;
+  private readonly history: SqliteCacheHistory;
   private readonly countersStatement;
   private readonly usageTransaction;
 
   constructor(db: Database) {
     // The row appears with the first delta; a missing cache inserts nothing (and so breaks no key).
-    this.addStatement = db.prepare<[CounterParams]>(`
+    const addStatement = db.prepare<[CounterParams]>(`
       INSERT INTO cache_counters (cache_name, narinfo_hits, narinfo_misses, nars_served,
         nar_bytes_served, uploads, upload_bytes)
       SELECT name, @narinfoHits, @narinfoMisses, @narsServed, @narBytesServed, @uploads, @uploadBytes
@@ -34,6 +42,12 @@ export class SqliteCacheCounters implements CounterMethods {
         nar_bytes_served = nar_bytes_served + excluded.nar_bytes_served,
         uploads = uploads + excluded.uploads,
         upload_bytes = upload_bytes + excluded.upload_bytes`);
+    this.history = new SqliteCacheHistory(db);
+    // The totals and the history bucket in one transaction, so that they always agree.
+    this.addTransaction = db.transaction((cacheName: string, deltas: CacheCounters, at: number) => {
+      addStatement.run({ cacheName, ...deltas });
+      this.history.add(cacheName, deltas, at);
+    });
     this.countersStatement = db.prepare<[string], CacheCountersRow>(
       'SELECT * FROM cache_counters WHERE cache_name = ?',
     );
@@ -57,18 +71,21 @@ export class SqliteCacheCounters implements CounterMethods {
     });
   }
 
-  addStats(cacheName: string, deltas: Partial<CacheCounters>): Promise<void> {
+  addStats(cacheName: string, deltas: Partial<CacheCounters>, at: number = Date.now()): Promise<void> {
     return settle(() => {
-      this.addStatement.run({
-        cacheName,
+      this.addTransaction(cacheName, {
         narinfoHits: deltas.narinfoHits ?? 0,
         narinfoMisses: deltas.narinfoMisses ?? 0,
         narsServed: deltas.narsServed ?? 0,
         narBytesServed: deltas.narBytesServed ?? 0,
         uploads: deltas.uploads ?? 0,
         uploadBytes: deltas.uploadBytes ?? 0,
-      });
+      }, at);
     });
+  }
+
+  counterHistory(cacheName: string, query: CounterHistoryQuery): Promise<CacheCounterBucket[]> {
+    return settle(() => this.history.history(cacheName, query));
   }
 
   counters(cacheName: string): Promise<CacheCounters> {

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { KilnError } from '../../errors/index.js';
 import type {
+  CacheCounterBucket,
   CacheCounters,
   CacheKeyRecord,
   CacheObjectRecord,
@@ -10,6 +11,7 @@ import type {
   CacheRecord,
   CacheRepo,
   CacheUsage,
+  CounterHistoryQuery,
   NarRecord,
   NewCache,
 } from '../types.js';
@@ -238,8 +240,12 @@ export class SqliteCacheRepo implements CacheRepo {
     return this.pinned.pins(cacheName);
   }
 
-  addStats(cacheName: string, deltas: Partial<CacheCounters>): Promise<void> {
-    return this.stats.addStats(cacheName, deltas);
+  addStats(cacheName: string, deltas: Partial<CacheCounters>, at?: number): Promise<void> {
+    return this.stats.addStats(cacheName, deltas, at);
+  }
+
+  counterHistory(cacheName: string, query: CounterHistoryQuery): Promise<CacheCounterBucket[]> {
+    return this.stats.counterHistory(cacheName, query);
   }
 
   counters(cacheName: string): Promise<CacheCounters> {

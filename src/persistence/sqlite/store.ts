@@ -10,6 +10,7 @@ import { SqliteStepRepo } from './step-repo.js';
 import { SqliteTemplateRepo } from './template-repo.js';
 import { SqliteTokenRepo } from './token-repo.js';
 import { SqliteVersionSyncRepo } from './version-sync-repo.js';
+import { SqliteProjectRepo } from './project-repo.js';
 
 /** Copied next to the compiled module by scripts/copy-assets.mjs. */
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
@@ -60,6 +61,9 @@ class SqliteStore implements Store {
   get versionSyncs(): SqliteVersionSyncRepo {
     return this.prepared().versionSyncs;
   }
+  get projects(): SqliteProjectRepo {
+    return this.prepared().projects;
+  }
 
   async migrate(): Promise<void> {
     const migrations = await readMigrations(MIGRATIONS_DIR);
@@ -83,6 +87,7 @@ class SqliteStore implements Store {
       caches: new SqliteCacheRepo(this.db),
       templates: new SqliteTemplateRepo(this.db),
       versionSyncs: new SqliteVersionSyncRepo(this.db),
+      projects: new SqliteProjectRepo(this.db),
     };
     return this.repos;
   }
@@ -97,4 +102,5 @@ interface Repos {
   caches: SqliteCacheRepo;
   templates: SqliteTemplateRepo;
   versionSyncs: SqliteVersionSyncRepo;
+  projects: SqliteProjectRepo;
 }

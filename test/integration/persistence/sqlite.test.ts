@@ -67,6 +67,8 @@ void describe('sqlite store specifics', () => {
           { version: 7, name: '007_build_images.sql' },
           { version: 8, name: '008_image_pipeline.sql' },
           { version: 9, name: '009_version_syncs.sql' },
+          { version: 10, name: '010_projects.sql' },
+          { version: 11, name: '011_cache_counter_history.sql' },
         ]);
       } finally {
         db.close();

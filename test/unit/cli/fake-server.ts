@@ -118,6 +118,11 @@ export function buildView(overrides: Partial<BuildView> = {}): BuildView {
     substituted: [],
     built: [],
     pushed: [],
+    projectId: null,
+    trigger: null,
+    concurrencyKey: null,
+    dependsOn: [],
+    attrPath: null,
     ...overrides,
   };
 }
