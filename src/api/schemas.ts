@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { FLAKE_OUTPUT_SETS } from '../persistence/index.js';
 
 /**
  * Request and response schemas of the HTTP API (v1). They are the contract the CLI, the web UI and
@@ -18,9 +19,16 @@ export const ErrorBody = Type.Object(
 export type ErrorBody = Static<typeof ErrorBody>;
 
 export const BuildStatusSchema = Type.Union(
-  ['pending', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out', 'superseded', 'dependency_failed'].map((s) =>
-    Type.Literal(s),
-  ),
+  [
+    'pending',
+    'running',
+    'succeeded',
+    'failed',
+    'cancelled',
+    'timed_out',
+    'superseded',
+    'dependency_failed',
+  ].map((s) => Type.Literal(s)),
 );
 
 const ShortString = Type.String({ maxLength: 4096 });
@@ -71,6 +79,29 @@ export const SubmitBuildBody = Type.Object(
             }),
           ),
           submodules: Type.Optional(Type.Boolean()),
+          matrix: Type.Optional(
+            Type.Object(
+              {
+                sets: Type.Array(Type.Union(FLAKE_OUTPUT_SETS.map((set) => Type.Literal(set))), {
+                  maxItems: 3,
+                  description: 'Flake output sets to enumerate (packages, checks, devShells).',
+                }),
+                attrs: Type.Array(Type.String({ minLength: 1, maxLength: 255 }), {
+                  maxItems: 256,
+                  description: 'Or explicit attribute paths.',
+                }),
+                systems: Type.Array(Type.String({ pattern: '^[a-z0-9_]+-[a-z0-9_]+$' }), {
+                  minItems: 1,
+                  maxItems: 8,
+                }),
+              },
+              {
+                additionalProperties: false,
+                description:
+                  'Evaluate to one child build per derivation (a build group) instead of one build.',
+              },
+            ),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -129,6 +160,22 @@ export const SubmitBuildBody = Type.Object(
         description:
           'http(s) URL POSTed after the image is pushed, signed with X-Kiln-Signature-256; the current tag moves only when it accepts.',
       }),
+    ),
+    concurrency: Type.Optional(
+      Type.Object(
+        {
+          group: Type.String({ minLength: 1, maxLength: 200, description: 'Case-insensitive group key.' }),
+          cancelInProgress: Type.Optional(Type.Boolean()),
+          queue: Type.Optional(
+            Type.Boolean({ description: 'Keep every pending run instead of the newest.' }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'At most one run in progress and one pending per group; a newer pending run supersedes the older one.',
+        },
+      ),
     ),
   },
   { additionalProperties: false },

@@ -1,15 +1,19 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { KilnError } from '../errors/index.js';
+import { webRoutes } from '../web/index.js';
 import { requireAdmin } from './auth.js';
+import type { TokenRecord } from '../persistence/index.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler } from './errors.js';
 import { adminRoutes } from './routes/admin.js';
 import { buildRoutes } from './routes/builds.js';
 import { cacheProtocolRoutes } from './routes/cache-protocol.js';
 import { cacheRoutes } from './routes/caches.js';
+import { eventRoutes } from './routes/events.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { templateRoutes } from './routes/templates.js';
+import { timelineRoutes } from './routes/timeline.js';
 import { versionSyncHookRoutes, versionSyncRoutes } from './routes/version-syncs.js';
 import { BuildView, ErrorBody } from './schemas.js';
 
@@ -25,6 +29,13 @@ const SELF_AUTHORISED_PREFIXES = ['/api/v1/caches', '/api/v1/tokens', '/api/v1/h
 export function isTraversal(path: string): boolean {
   if (/%2e|%2f|%5c|\\/i.test(path)) return true;
   return path.split('/').some((segment) => segment === '..' || segment === '.');
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The admin token the request was authorised with (null on public and self-authorised routes). */
+    adminToken: TokenRecord | null;
+  }
 }
 
 export interface ApiServerOptions {
@@ -47,6 +58,7 @@ export async function buildApiServer(
     forceCloseConnections: true,
   });
   app.setErrorHandler(errorHandler);
+  app.decorateRequest('adminToken', null);
   app.setNotFoundHandler((request) => {
     throw new KilnError('KILN_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`);
   });
@@ -69,16 +81,20 @@ export async function buildApiServer(
     }
     if (PUBLIC_PATHS.has(path) || !(path.startsWith('/api/') || path === '/metrics')) return;
     if (SELF_AUTHORISED_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`))) return;
-    await requireAdmin(request, (secret) => deps.authenticate(secret));
+    request.adminToken = await requireAdmin(request, (secret) => deps.authenticate(secret));
   });
 
   app.get('/healthz', { schema: { hide: true } }, () => ({ ok: true }));
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());
   buildRoutes(app, deps);
+  eventRoutes(app, deps);
+  // The web UI's shell and assets: public (the onRequest hook guards only /api/ and /metrics).
+  webRoutes(app);
   adminRoutes(app, deps);
   metricsRoutes(app, deps);
   cacheRoutes(app, deps);
   templateRoutes(app, deps);
+  timelineRoutes(app, deps);
   versionSyncRoutes(app, deps);
   // Its own scope: the webhook signature covers the raw body, so the body is kept as bytes.
   await app.register((scope, _options, done) => {

@@ -6,6 +6,7 @@ import {
   type BuildImage,
   type BuildRecord,
   type BuildSource,
+  type ConcurrencyPolicy,
   type ImageConfig,
   type LogLine,
   type NewBuild,
@@ -14,6 +15,7 @@ import {
 import type { BuildEvents } from './events.js';
 import { newBuildId } from './ids.js';
 import { EvaluationBatcher } from './evaluation-batcher.js';
+import { validateGitUrl, type RemoteRef, type ValidGitUrl } from '../git/index.js';
 import { branchOf, gitCacheKey, hostSystem, resolveGitSource, type GitBuildsDeps } from './git-source.js';
 import { assertTransition, isTerminal } from './lifecycle.js';
 import type { BuildRunner } from './ports.js';
@@ -155,18 +157,41 @@ export class BuildService {
     const { store, clock } = this.#deps;
     const git = this.#deps.git;
     if (!git) throw new KilnError('KILN_ERR_VALIDATION', 'this server cannot build from Git');
-    const { url, remote } = await resolveGitSource(git, source, valid.credentials);
+    const { url, remote } =
+      valid.commit === undefined
+        ? await resolveGitSource(git, source, valid.credentials)
+        : knownCommit(git, source, valid.commit);
     const now = clock();
-    const groupId = valid.systems.length > 1 ? newBuildId(now) : null;
-    const branch = branchOf(remote, source.ref);
+    const branch = valid.commit === undefined ? branchOf(remote, source.ref) : valid.commit.branch;
     const recordedSource: GitSource = {
       kind: 'git',
       url: url.url,
       ...(source.ref !== undefined && { ref: source.ref }),
       ...(source.attr !== undefined && { attr: source.attr }),
       ...(source.submodules !== undefined && { submodules: source.submodules }),
+      ...(source.matrix !== undefined && { matrix: source.matrix }),
     };
+    const emptyCommit = { sha: remote.commit, branch, author: '', authorEmail: '', date: '', subject: '' };
+    const hasCredentials =
+      valid.credentials?.token !== undefined || valid.credentials?.sshPrivateKey !== undefined;
+    if (source.matrix !== undefined) {
+      // The evaluation build: it clones, evaluates and adds one child per derivation to its group.
+      const id = newBuildId(now);
+      return this.#insertRun(
+        [
+          {
+            ...recordFields(valid, id, recordedSource, null, id, now),
+            drvPaths: [],
+            commit: emptyCommit,
+            secrets: hasCredentials ? git.seal.seal(valid.credentials ?? {}, id) : null,
+          },
+        ],
+        valid,
+      );
+    }
+    const groupId = valid.systems.length > 1 ? newBuildId(now) : null;
     const records: BuildRecord[] = [];
+    const queued: NewBuild[] = [];
     for (const requested of valid.systems) {
       const system = requested ?? hostSystem();
       const cacheKey = gitCacheKey({
@@ -191,21 +216,45 @@ export class BuildService {
         records.push(await this.#answerFromEarlier(base, earlier));
         continue;
       }
-      const emptyCommit = { sha: remote.commit, branch, author: '', authorEmail: '', date: '', subject: '' };
-      const hasCredentials =
-        valid.credentials?.token !== undefined || valid.credentials?.sshPrivateKey !== undefined;
-      records.push(
-        await store.builds.insert({
-          ...base,
-          drvPaths: [],
-          commit: emptyCommit,
-          secrets: hasCredentials ? git.seal.seal(valid.credentials ?? {}, base.id) : null,
-        }),
-      );
+      queued.push({
+        ...base,
+        drvPaths: [],
+        commit: emptyCommit,
+        secrets: hasCredentials ? git.seal.seal(valid.credentials ?? {}, base.id) : null,
+      });
     }
     for (const r of records) this.#deps.events.emit({ type: 'status', buildId: r.id, status: r.status });
-    if (records.some((r) => r.status === 'pending')) this.#deps.onQueued();
+    if (queued.length > 0) records.push(...(await this.#insertRun(queued, valid)));
     return records;
+  }
+
+  /**
+   * Inserts a run's builds in one transaction, applying its concurrency group: runs it supersedes or
+   * cancels are told to subscribers (and a cancelled running build's process is stopped).
+   */
+  async #insertRun(builds: readonly NewBuild[], valid: ValidSubmission): Promise<BuildRecord[]> {
+    const { store, clock, events } = this.#deps;
+    const policy: ConcurrencyPolicy | null = valid.concurrency
+      ? {
+          key: valid.concurrency.group,
+          mode: valid.concurrency.queue === true ? 'queue' : 'replace',
+          cancelInProgress: valid.concurrency.cancelInProgress === true,
+        }
+      : null;
+    const now = clock();
+    const { inserted, superseded, cancelled } = await store.builds.insertRun(builds, policy, now);
+    for (const build of [...superseded, ...cancelled]) {
+      await store.logs.append(
+        build.id,
+        [{ ts: now, stream: 'kiln', text: `kiln: ${build.error ?? build.status}` }],
+        this.#deps.logCapBytes,
+      );
+      if (build.startedAt !== null) this.#deps.abortRunning(build.id, 'cancelled');
+      events.emit({ type: 'status', buildId: build.id, status: build.status });
+    }
+    for (const build of inserted) events.emit({ type: 'status', buildId: build.id, status: build.status });
+    this.#deps.onQueued();
+    return inserted;
   }
 
   /** A new record that is the earlier build's result, marked cached; Nix does not run. */
@@ -286,18 +335,13 @@ export class BuildService {
       await Promise.all(prepared.map((p) => rm(p.dir, { recursive: true, force: true })));
       throw error;
     }
-    const records: BuildRecord[] = [];
-    for (const p of prepared) {
-      records.push(
-        await store.builds.insert({
-          ...recordFields(valid, p.id, recordSource, p.system, groupId, now),
-          drvPaths: p.drvPaths,
-        }),
-      );
-    }
-    for (const r of records) this.#deps.events.emit({ type: 'status', buildId: r.id, status: r.status });
-    this.#deps.onQueued();
-    return records;
+    return this.#insertRun(
+      prepared.map((p) => ({
+        ...recordFields(valid, p.id, recordSource, p.system, groupId, now),
+        drvPaths: p.drvPaths,
+      })),
+      valid,
+    );
   }
 
   async get(id: string): Promise<BuildDetails> {
@@ -444,5 +488,18 @@ function recordFields(
     imageRef: valid.image ?? null,
     imageConfig: valid.imageConfig ?? null,
     deployHook: valid.deployHook ?? null,
+    projectId: valid.projectId ?? null,
+    trigger: valid.trigger ?? null,
   };
+}
+
+/** A commit the caller vouches for (a signed push webhook): the URL is still checked against policy. */
+function knownCommit(
+  git: GitBuildsDeps,
+  source: GitSource,
+  commit: { sha: string; branch: string | null },
+): { url: ValidGitUrl; remote: RemoteRef } {
+  const url = validateGitUrl(source.url, git.policy);
+  const ref = commit.branch === null ? commit.sha : `refs/heads/${commit.branch}`;
+  return { url, remote: { ref, commit: commit.sha } };
 }

@@ -1,4 +1,12 @@
-import type { BuildRecord, BuildStep, ImageConfig, LogLine, BuildProgress } from '../persistence/index.js';
+import type {
+  BuildRecord,
+  BuildStep,
+  BuildTrigger,
+  ImageConfig,
+  LogLine,
+  BuildProgress,
+  MatrixSpec,
+} from '../persistence/index.js';
 
 /** What a caller asks for; validated by validateSubmission. */
 /** A Nix expression sent by the client. */
@@ -17,6 +25,8 @@ export interface GitSource {
   /** Flake: `packages.<system>.<attr>` for a bare name, as given with dots; default.nix: `-A` path. */
   attr?: string | undefined;
   submodules?: boolean | undefined;
+  /** Evaluate to one child build per derivation (a matrix) instead of building `attr`. */
+  matrix?: MatrixSpec | undefined;
 }
 
 /** A template stored by kiln (or built in), rendered with the given parameter values. */
@@ -51,6 +61,18 @@ export interface BuildSubmission {
   imageConfig?: ImageConfig | undefined;
   /** http(s) URL POSTed (HMAC-signed) after the image is pushed; the `current` tag waits for it. */
   deployHook?: string | undefined;
+  /** Who or what asks; set by the edge (API, webhook), not by the caller's body. */
+  trigger?: BuildTrigger | undefined;
+  /**
+   * The run's concurrency group (GitHub Actions semantics): at most one run in progress and one
+   * pending; `queue` keeps every pending run instead; `cancelInProgress` also cancels the running one.
+   */
+  concurrency?:
+    { group: string; cancelInProgress?: boolean | undefined; queue?: boolean | undefined } | undefined;
+  /** The project the run belongs to (set by the projects service). */
+  projectId?: string | undefined;
+  /** Git: the commit to build when the caller already knows it (a push webhook); no ls-remote then. */
+  commit?: { sha: string; branch: string | null } | undefined;
 }
 
 export interface BuildDetails extends BuildRecord {

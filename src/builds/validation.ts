@@ -2,7 +2,7 @@ import { Buffer } from 'node:buffer';
 import { KilnError } from '../errors/index.js';
 import { validateAttrPath, validateGitRef } from '../git/index.js';
 import { RESERVED_ENV_NAMES } from '../runner/nix/index.js';
-import type { ImageConfig } from '../persistence/index.js';
+import { FLAKE_OUTPUT_SETS, type ImageConfig, type MatrixSpec } from '../persistence/index.js';
 import type { BuildSubmission } from './types.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -50,6 +50,11 @@ export function validateSubmission(input: BuildSubmission, limits: SubmissionLim
     // The URL is checked against the server's policy where the policy is known (git-source.ts).
     if (source.ref !== undefined) validateGitRef(source.ref);
     if (source.attr !== undefined) validateAttrPath(source.attr);
+    if (source.matrix !== undefined) validateMatrix(source.matrix, input);
+  }
+  if (input.concurrency !== undefined) validateConcurrency(input.concurrency);
+  if (input.commit !== undefined && !/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(input.commit.sha)) {
+    throw new KilnError('KILN_ERR_VALIDATION', 'the commit must be a full hexadecimal SHA');
   }
   if (source.kind === 'template' && !TEMPLATE_NAME.test(source.name)) {
     throw new KilnError(
@@ -119,6 +124,44 @@ export function validateSubmission(input: BuildSubmission, limits: SubmissionLim
   if (input.imageConfig !== undefined) validateImageConfig(input.imageConfig);
   if (input.deployHook !== undefined) validateHookUrl(input.deployHook);
   return { ...input, timeoutSeconds, maxSilentSeconds, systems };
+}
+
+const MAX_MATRIX_ENTRIES = 256;
+
+/** A matrix names sets or attributes and systems; its children get no image of their own. */
+function validateMatrix(matrix: MatrixSpec, input: BuildSubmission): void {
+  const fail = (message: string): never => {
+    throw new KilnError('KILN_ERR_VALIDATION', `matrix: ${message}`);
+  };
+  for (const set of matrix.sets) {
+    if (!(FLAKE_OUTPUT_SETS as readonly string[]).includes(set)) {
+      fail(`${JSON.stringify(set)} is not one of ${FLAKE_OUTPUT_SETS.join(', ')}`);
+    }
+  }
+  if (matrix.sets.length === 0 && matrix.attrs.length === 0) fail('name output sets or attributes');
+  if (matrix.attrs.length > MAX_MATRIX_ENTRIES) fail(`more than ${MAX_MATRIX_ENTRIES} attributes`);
+  for (const attr of matrix.attrs) validateAttrPath(attr);
+  if (matrix.systems.length === 0) fail('name at least one system');
+  for (const system of matrix.systems) {
+    if (!SYSTEM.test(system)) fail(`system ${JSON.stringify(system)} is not of the form arch-os`);
+  }
+  if (input.source.kind === 'git' && input.source.attr !== undefined) fail('give attrs, not attr');
+  if (input.systems !== undefined && input.systems.length > 0) fail('systems go in the matrix');
+  if (input.image !== undefined) fail('a matrix builds many derivations: it takes no image');
+}
+
+const GROUP = /^[^\0\n]{1,200}$/;
+
+function validateConcurrency(concurrency: NonNullable<BuildSubmission['concurrency']>): void {
+  if (!GROUP.test(concurrency.group) || concurrency.group.trim() === '') {
+    throw new KilnError('KILN_ERR_VALIDATION', 'a concurrency group is 1 to 200 characters on one line');
+  }
+  if (concurrency.queue === true && concurrency.cancelInProgress === true) {
+    throw new KilnError(
+      'KILN_ERR_VALIDATION',
+      'a queued concurrency group cannot also cancel the run in progress (as in GitHub Actions)',
+    );
+  }
 }
 
 const PORT = /^(\d{1,5})(?:\/(tcp|udp|sctp))?$/;

@@ -151,7 +151,11 @@ export class KilnClient {
     extraHeaders: Record<string, string>,
     signal: AbortSignal | undefined,
   ): Promise<HttpResponse> {
-    const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'x-kiln-client': 'cli',
+      ...extraHeaders,
+    };
     if (this.token !== undefined) headers['authorization'] = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     try {

@@ -30,6 +30,17 @@ const errors = {
   422: ErrorBody,
 };
 
+// The list's filters: the shared ones plus the project and the commit's branch (the web UI's filters).
+const ListQuery = Type.Object(
+  {
+    ...ListBuildsQuery.properties,
+    projectId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    branch: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  },
+  { additionalProperties: false },
+);
+type ListQuery = ListBuildsQuery & { projectId?: string; branch?: string };
+
 function parseStatuses(text: string | undefined): BuildStatus[] | undefined {
   if (!text) return undefined;
   const statuses = text.split(',').map((s) => s.trim());
@@ -56,17 +67,20 @@ export function buildRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (request, reply) => {
-      const records = await deps.builds.submit(request.body);
+      const client = request.headers['x-kiln-client'];
+      const kind = client === 'cli' || client === 'ui' ? client : 'api';
+      const actor = request.adminToken?.description ?? null;
+      const records = await deps.builds.submit({ ...request.body, trigger: { kind, actor: actor || null } });
       return reply.status(201).send({ builds: records.map(buildView) });
     },
   );
 
-  app.get<{ Querystring: ListBuildsQuery }>(
+  app.get<{ Querystring: ListQuery }>(
     '/api/v1/builds',
     {
       schema: {
         summary: 'List builds, newest first',
-        querystring: ListBuildsQuery,
+        querystring: ListQuery,
         response: { 200: ListBuildsResponse, ...errors },
       },
     },
@@ -78,6 +92,8 @@ export function buildRoutes(app: FastifyInstance, deps: ApiDeps): void {
         ...(status && { status }),
         ...(request.query.serviceId !== undefined && { serviceId: request.query.serviceId }),
         ...(request.query.groupId !== undefined && { groupId: request.query.groupId }),
+        ...(request.query.projectId !== undefined && { projectId: request.query.projectId }),
+        ...(request.query.branch !== undefined && { branch: request.query.branch }),
         ...(request.query.before !== undefined && { beforeSeq: request.query.before }),
       });
       const last = builds[builds.length - 1];
