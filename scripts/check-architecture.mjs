@@ -61,9 +61,17 @@ const allowed = {
   retry: [],
   // Outgoing signed webhooks (deploy hooks): HTTP with retries.
   webhooks: ['errors', 'retry'],
+  // Run notifications: signed webhooks and commit statuses (webhooks, retry) about builds (persistence types).
+  notifications: ['errors', 'webhooks', 'retry', 'persistence'],
   // Packaging chores: archives and prefetch (nar, compression, git, fsutil), the Nix parser (pure),
   // and bump, which drives Nix (runner/nix, process) and commits with git.
   packaging: ['errors', 'nar', 'compression', 'process', 'fsutil', 'git', 'runner/nix', 'retry'],
+  // The web UI: static files served by the HTTP layer; its browser code (web/client) talks to the
+  // API over HTTP only.
+  web: ['errors'],
+  // Projects: settings (persistence), forge push webhooks (webhooks), URL policy (git), and runs
+  // queued through the builds service.
+  projects: ['errors', 'persistence', 'webhooks', 'git', 'builds'],
 };
 // Second doors for fast-starting clients: the CLI must not load the server's dependencies.
 const extraDoors = new Set(['config/client-env.ts']);

@@ -1,13 +1,15 @@
 import type {
   BuildEvents,
   BuildService,
+  BuildTimeline,
   CleanupResult,
   Statistics,
   StatisticsQuery,
   VersionSyncService,
 } from '../builds/index.js';
 import type { Warehouse } from '../cache/index.js';
-import type { TokenRecord } from '../persistence/index.js';
+import type { CacheCounterBucket, CounterHistoryQuery, TokenRecord } from '../persistence/index.js';
+import type { ProjectService } from '../projects/index.js';
 import type { TemplateService } from '../templates/index.js';
 
 /** Everything the HTTP layer needs, constructed by src/main. */
@@ -16,11 +18,17 @@ export interface ApiDeps {
   events: BuildEvents;
   statistics(query: StatisticsQuery): Promise<Statistics>;
   cleanup(olderThanMs: number, dryRun: boolean): Promise<CleanupResult>;
+  /** Builds over time (src/builds computeTimeline), for the statistics charts. */
+  timeline(request: { rangeMs: number; buckets: number }): Promise<BuildTimeline>;
+  /** A cache's counters per bucket, including what is still buffered in memory. */
+  cacheHistory(cacheName: string, query: CounterHistoryQuery): Promise<CacheCounterBucket[]>;
   authenticate(secret: string): Promise<TokenRecord | undefined>;
   warehouse: Warehouse;
   templates: TemplateService;
   /** Version syncs and their webhooks; absent: those routes answer that the server runs none. */
   versionSyncs?: VersionSyncService | undefined;
+  /** Projects and their push webhooks; absent: those routes answer that the server runs none. */
+  projects?: ProjectService | undefined;
   /** Garbage-collects one cache (or reports what would go); the report is returned as JSON. */
   collectGarbage(
     cacheName: string,

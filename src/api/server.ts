@@ -15,6 +15,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { templateRoutes } from './routes/templates.js';
 import { timelineRoutes } from './routes/timeline.js';
 import { versionSyncHookRoutes, versionSyncRoutes } from './routes/version-syncs.js';
+import { projectHookRoutes, projectRoutes } from './routes/projects.js';
 import { BuildView, ErrorBody } from './schemas.js';
 
 const PUBLIC_PATHS = new Set(['/api/v1/openapi.json', '/healthz']);
@@ -96,9 +97,11 @@ export async function buildApiServer(
   templateRoutes(app, deps);
   timelineRoutes(app, deps);
   versionSyncRoutes(app, deps);
+  projectRoutes(app, deps);
   // Its own scope: the webhook signature covers the raw body, so the body is kept as bytes.
   await app.register((scope, _options, done) => {
     versionSyncHookRoutes(scope, deps);
+    projectHookRoutes(scope, deps);
     done();
   });
   // Its own scope: uploads are raw streams, so the JSON body parsers are replaced there.

@@ -26,6 +26,7 @@ function intFromEnv(env: Env, name: string): number | undefined {
 function fromEnv(env: Env): Record<string, unknown> {
   const pick = (name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
   return {
+    publicUrl: pick('KILN_PUBLIC_URL'),
     builds: {
       workspaceDir: pick('NIX_BUILD_WORKSPACE'),
       defaultTimeoutSeconds: intFromEnv(env, 'KILN_DEFAULT_TIMEOUT'),

@@ -11,6 +11,11 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    publicUrl: Type.String({
+      default: '',
+      description:
+        'The URL people reach kiln at (links in notifications and commit statuses); default http://HOST:PORT of listen.',
+    }),
     nix: Type.Object(
       {
         binDir: Type.String({

@@ -9,6 +9,9 @@ import {
   DeployHooks,
   ImageSteps,
   KeyedLock,
+  MatrixSteps,
+  hostSystem,
+  type CachedPaths,
   checkImageReference,
   registryHost,
   type GitBuildsDeps,
@@ -24,8 +27,11 @@ import {
   type StatisticsQuery,
 } from '../builds/index.js';
 import {
+  batches,
   collectGarbage,
   createFsStorage,
+  hashPartOf,
+  MISSING_BATCH,
   nixPushSource,
   pushClosure,
   startGcSchedule,
@@ -41,6 +47,8 @@ import { killProcessTree } from '../process/index.js';
 import { Batcher, createWorkerPool, type WorkerPool } from '../queue/index.js';
 import type { NixRunner } from '../runner/nix/index.js';
 import { loadOrCreateMasterKey, SecretBox } from '../secrets/index.js';
+import { RunNotifier } from '../notifications/index.js';
+import { ProjectService } from '../projects/index.js';
 import { TemplateService } from '../templates/index.js';
 import { bumpDependencies, createNixRunner } from './packaging.js';
 
@@ -56,6 +64,8 @@ export interface Kiln {
   readonly templates: TemplateService;
   /** Version syncs: a release bumps a repository's package file and pushes a branch. */
   readonly versionSyncs: VersionSyncService;
+  /** Projects: repositories built on push, in concurrency groups. */
+  readonly projects: ProjectService;
   statistics(query: StatisticsQuery): ReturnType<typeof computeStatistics>;
   cleanup(olderThanMs: number, dryRun: boolean): ReturnType<typeof cleanupBuilds>;
   /** Garbage-collects one cache, or with dryRun reports what would go. */
@@ -178,6 +188,42 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     maxSilentSeconds: config.builds.maxSilentSeconds,
     onQueued: () => pool.wake(),
   });
+  const projects = new ProjectService({
+    projects: store.projects,
+    seal: {
+      seal: (plain, context) => secretBox.encrypt(plain, context),
+      open: (sealed, context) => secretBox.decrypt(sealed, context).toString(),
+    },
+    policy: gitBuilds.policy,
+    submit: (submission) => builds.submit(submission),
+    clock,
+    hostSystem: hostSystem(),
+  });
+  // Run notifications: a project's signed run.finished webhook and commit statuses.
+  const notifier = new RunNotifier({
+    getProject: (name) => store.projects.get(name),
+    listRunBuilds: async (runId) => {
+      const [root, members] = await Promise.all([
+        store.builds.get(runId),
+        store.builds.list({ groupId: runId, limit: 10_000 }),
+      ]);
+      return root && root.groupId !== runId ? [root] : members;
+    },
+    openSecrets: async (project) => (await projects.secretsOf(project.name))?.secrets ?? {},
+    publicUrl:
+      config.publicUrl !== '' ? config.publicUrl : `http://${config.listen.host}:${config.listen.port}`,
+    clock,
+    log: (line) => console.error(`kiln: ${line}`),
+  });
+  events.subscribe('*', (event) => {
+    if (event.type !== 'status') return;
+    store.builds.get(event.buildId).then(
+      (build) => {
+        if (build?.projectId) void notifier.onBuildStatus(build);
+      },
+      (error: unknown) => console.error('kiln: notification lookup failed:', error),
+    );
+  });
   const bumpSteps = new BumpSteps({
     git: new GitClient({ knownHostsFile: config.git.knownHostsFile }),
     policy: gitBuilds.policy,
@@ -202,6 +248,25 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     workspaceDir: config.builds.workspaceDir,
   };
   const imageSteps = new ImageSteps(imageSettings, clock);
+  // Matrix builds: children whose outputs the push cache has (its narinfos) are not built again.
+  const cachedPaths: CachedPaths = async (cache, storePaths) => {
+    const byHash = new Map(storePaths.map((path) => [hashPartOf(path), path]));
+    const present = new Set<string>();
+    for (const hashes of batches([...byHash.keys()], MISSING_BATCH)) {
+      const missing = new Set(await warehouse.missingPaths(cache, hashes));
+      for (const hash of hashes) if (!missing.has(hash)) present.add(byHash.get(hash)!);
+    }
+    return present;
+  };
+  const matrixSteps = new MatrixSteps({
+    store,
+    nix: runner,
+    cachedPaths,
+    workspaceDir: config.builds.workspaceDir,
+    buildableSystems: [hostSystem(), ...config.nix.extraPlatforms],
+    logCapBytes: config.builds.logCapBytes,
+    clock,
+  });
   const deployHooks = new DeployHooks(config.deploy);
   const groupLock = new KeyedLock();
 
@@ -228,6 +293,7 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
           images: imageSteps,
           deployHooks,
           groupLock,
+          matrixBuilds: matrixSteps,
         },
         build,
         signal,
@@ -331,6 +397,7 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     warehouse,
     templates,
     versionSyncs,
+    projects,
     statistics: async (query) =>
       computeStatistics(store, { slots: pool.slots, busy: pool.active }, query, clock()),
     cleanup: (olderThanMs, dryRun) =>
@@ -354,6 +421,7 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
       clearInterval(counterTimer);
       await gcSchedule?.stop();
       await pool.stop({ abortRunning: true });
+      await notifier.idle();
       await warehouse.flush();
       await store.close();
     },

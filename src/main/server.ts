@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { buildApiServer, type ApiDeps } from '../api/index.js';
+import { computeTimeline } from '../builds/index.js';
 import { KilnError } from '../errors/index.js';
 import { ensureAdminToken } from '../tokens/index.js';
 import { createKiln, type CreateKilnOptions, type Kiln } from './kiln.js';
@@ -28,10 +29,16 @@ export function apiDepsFor(kiln: Kiln, options: { logPollMs: number }): ApiDeps 
     events: kiln.events,
     statistics: (query) => kiln.statistics(query),
     cleanup: (olderThanMs, dryRun) => kiln.cleanup(olderThanMs, dryRun),
+    timeline: (request) => computeTimeline(kiln.store, kiln.pool.slots, request, Date.now()),
+    cacheHistory: async (cacheName, query) => {
+      await kiln.warehouse.flush(); // counters buffered in memory belong to the newest bucket
+      return kiln.store.caches.counterHistory(cacheName, query);
+    },
     authenticate: (secret) => kiln.warehouse.authenticate(secret),
     warehouse: kiln.warehouse,
     templates: kiln.templates,
     versionSyncs: kiln.versionSyncs,
+    projects: kiln.projects,
     collectGarbage: (cacheName, options) => kiln.collectGarbage(cacheName, options),
     bodyLimitBytes: kiln.config.api.bodyLimitBytes,
     logPollMs: options.logPollMs,

@@ -26,6 +26,8 @@ export interface WebhookDelivery {
   signal?: AbortSignal;
   /** Called after each failed attempt that will be retried. */
   onRetry?: (attempt: number, reason: string) => void;
+  /** The HTTP client; default the global fetch. */
+  fetch?: typeof fetch;
 }
 
 export interface WebhookResult {
@@ -93,7 +95,13 @@ async function attemptOnce(
   const timeout = AbortSignal.timeout(delivery.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS);
   const signal = delivery.signal ? AbortSignal.any([delivery.signal, timeout]) : timeout;
   try {
-    const res = await fetch(delivery.url, { method: 'POST', headers, body, signal, redirect: 'manual' });
+    const res = await (delivery.fetch ?? fetch)(delivery.url, {
+      method: 'POST',
+      headers,
+      body,
+      signal,
+      redirect: 'manual',
+    });
     // The body is not needed; reading it frees the connection.
     await res.arrayBuffer().catch(() => undefined);
     if (res.status >= 200 && res.status < 300) return res.status;

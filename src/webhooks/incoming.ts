@@ -1,11 +1,19 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { verifySignature } from './signature.js';
+import {
+  isObject,
+  isRefused,
+  openHookRequest,
+  type HookHeaders,
+  type HookProvider,
+  type Json,
+} from './forge-request.js';
 
-/** The forges whose release and tag webhooks kiln understands. */
-export type HookProvider = 'github' | 'gitea' | 'gitlab';
-
-/** Request headers as Node gives them: lower-case names. */
-export type HookHeaders = Readonly<Record<string, string | string[] | undefined>>;
+export {
+  hookProvider,
+  verifyHook,
+  deliveryId,
+  type HookHeaders,
+  type HookProvider,
+} from './forge-request.js';
 
 /** What an incoming release/tag webhook asks for, once its signature is checked. */
 export type ReleaseHook =
@@ -18,74 +26,6 @@ export type ReleaseHook =
   | { kind: 'tag'; provider: HookProvider; deliveryId: string | null; event: string; tag: string };
 
 const MAX_TAG_LENGTH = 255;
-
-function header(headers: HookHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/** Which forge sent it. Gitea also sends X-GitHub-Event, so its own header is looked at first. */
-export function hookProvider(headers: HookHeaders): HookProvider | null {
-  if (header(headers, 'x-gitea-event') !== undefined) return 'gitea';
-  if (header(headers, 'x-gitlab-event') !== undefined) return 'gitlab';
-  if (header(headers, 'x-github-event') !== undefined) return 'github';
-  return null;
-}
-
-/** Constant-time equality of two strings of any lengths (their digests are compared). */
-function sameSecret(a: string, b: string): boolean {
-  const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
-  return timingSafeEqual(digest(a), digest(b));
-}
-
-/** Gitea's X-Gitea-Signature: the hex HMAC-SHA256 of the body, without a prefix. */
-function verifyHexSignature(secret: string, body: Uint8Array, given: string | undefined): boolean {
-  if (given === undefined || !/^[0-9a-f]{64}$/i.test(given.trim())) return false;
-  const expected = Buffer.from(createHmac('sha256', secret).update(body).digest('hex'));
-  return timingSafeEqual(expected, Buffer.from(given.trim().toLowerCase()));
-}
-
-/**
- * Checks the request's signature against `secret` over the exact body bytes: GitHub's
- * `X-Hub-Signature-256: sha256=<hex>`, Gitea's `X-Gitea-Signature: <hex>`, GitLab's
- * `X-Gitlab-Token: <secret>`.
- */
-export function verifyHook(
-  provider: HookProvider,
-  headers: HookHeaders,
-  body: Uint8Array,
-  secret: string,
-): boolean {
-  if (secret === '') return false;
-  switch (provider) {
-    case 'github':
-      return verifySignature(secret, body, header(headers, 'x-hub-signature-256'));
-    case 'gitea':
-      return verifyHexSignature(secret, body, header(headers, 'x-gitea-signature'));
-    case 'gitlab': {
-      const token = header(headers, 'x-gitlab-token');
-      return token !== undefined && sameSecret(token, secret);
-    }
-  }
-}
-
-/** The delivery's id, for recognising a replay: the same id is sent when a delivery is redelivered. */
-export function deliveryId(provider: HookProvider, headers: HookHeaders): string | null {
-  const name =
-    provider === 'github'
-      ? 'x-github-delivery'
-      : provider === 'gitea'
-        ? 'x-gitea-delivery'
-        : 'x-gitlab-event-uuid';
-  const value = header(headers, name)?.trim();
-  return value === undefined || value === '' ? null : value.slice(0, 200);
-}
-
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
@@ -148,27 +88,9 @@ function gitlabStyle(event: string, payload: Json): Extracted {
  * event. Only a new tag (a published release, a pushed tag) yields `tag`.
  */
 export function readReleaseHook(headers: HookHeaders, body: Uint8Array, secret: string): ReleaseHook {
-  const provider = hookProvider(headers);
-  if (provider === null) {
-    return { kind: 'unauthorized', reason: 'not a GitHub, Gitea or GitLab webhook (no event header)' };
-  }
-  if (!verifyHook(provider, headers, body, secret)) {
-    return { kind: 'unauthorized', reason: `the ${provider} webhook signature is missing or wrong` };
-  }
-  let payload: unknown;
-  try {
-    payload = JSON.parse(Buffer.from(body).toString('utf8'));
-  } catch {
-    return { kind: 'invalid', provider, reason: 'the webhook body is not JSON' };
-  }
-  if (!isObject(payload))
-    return { kind: 'invalid', provider, reason: 'the webhook body is not a JSON object' };
-  const event =
-    header(
-      headers,
-      provider === 'github' ? 'x-github-event' : provider === 'gitea' ? 'x-gitea-event' : 'x-gitlab-event',
-    ) ?? '';
-  const id = deliveryId(provider, headers);
+  const opened = openHookRequest(headers, body, secret);
+  if (isRefused(opened)) return opened;
+  const { provider, event, deliveryId: id, payload } = opened;
   const found = provider === 'gitlab' ? gitlabStyle(event, payload) : githubStyle(event, payload);
   if ('ignored' in found) return { kind: 'ignored', provider, deliveryId: id, reason: found.ignored };
   if (found.tag === '' || found.tag.length > MAX_TAG_LENGTH) {

@@ -1,7 +1,8 @@
 /**
- * Outgoing webhooks (deploy hooks, and later build notifications): JSON POSTs signed with
- * HMAC-SHA256 in `X-Kiln-Signature-256`, retried with backoff, and the matching verifier; and
- * incoming release/tag webhooks of GitHub, Gitea and GitLab, verified over the raw body.
+ * Outgoing webhooks (deploy hooks, build notifications): JSON POSTs signed with HMAC-SHA256 in
+ * `X-Kiln-Signature-256`, retried with backoff, and the matching verifier; and incoming
+ * webhooks of GitHub, Gitea and GitLab (release/tag hooks for version syncs, push hooks for
+ * projects), verified over the raw body.
  */
 export { signBody, verifySignature, SIGNATURE_HEADER } from './signature.js';
 export { deliverWebhook, redactUrl, type WebhookDelivery, type WebhookResult } from './deliver.js';
@@ -14,3 +15,4 @@ export {
   type HookProvider,
   type HookHeaders,
 } from './incoming.js';
+export { readPushHook, type PushHook, type PushRepository, type PushHeadCommit } from './push.js';
