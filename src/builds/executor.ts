@@ -17,6 +17,8 @@ import type { GitBuildPreparer } from './git-source.js';
 import type { DeployHooks } from './deploy-step.js';
 import { manifestOf, markCurrent, type ImageSteps, type TaggableManifest } from './image-step.js';
 import type { KeyedLock } from './keyed-lock.js';
+import { isTerminal } from './lifecycle.js';
+import type { MatrixExpansion, MatrixSteps } from './matrix-step.js';
 import type { BuildRunner, PushOutputs, RealiseResult } from './ports.js';
 
 export interface ExecutorDeps {
@@ -41,6 +43,8 @@ export interface ExecutorDeps {
   bumpBuilds?: Pick<BumpSteps, 'clone' | 'bump' | 'push' | 'dispose'> | undefined;
   /** Shared by every worker of this process: one index per build group. */
   groupLock?: KeyedLock | undefined;
+  /** Expands matrix builds (all outputs of a flake) into child builds; absent: they fail at eval. */
+  matrixBuilds?: Pick<MatrixSteps, 'expand'> | undefined;
 }
 
 const PROGRESS_WRITE_MS = 500;
@@ -101,12 +105,20 @@ export async function executeBuild(
   let drvPaths = build.drvPaths;
   let commit: BuildCommit | null = build.commit;
   let result: RealiseResult | undefined;
+  // A matrix parent builds nothing itself: its eval step queues the children.
+  const matrixParent = build.source.kind === 'git' && build.source.matrix !== undefined;
   if (build.source.kind === 'git' && drvPaths.length === 0) {
     const prepared = await prepareGitBuild(deps, build, signal, sink);
     if (prepared.ok) {
       drvPaths = prepared.drvPaths;
       commit = prepared.commit;
       await store.builds.update(id, { drvPaths, commit }, { status: ['running'], leaseOwner: deps.owner });
+      if (prepared.matrix) {
+        for (const child of prepared.matrix.inserted) {
+          events.emit({ type: 'status', buildId: child.id, status: child.status });
+        }
+        result = { status: 'succeeded', outputs: [] };
+      }
     } else {
       result = prepared.failure;
       commit = prepared.commit ?? commit;
@@ -176,7 +188,7 @@ export async function executeBuild(
 
   let artifactSize: number | null = null;
   let outcome = result;
-  if (result.status === 'succeeded') {
+  if (result.status === 'succeeded' && !matrixParent) {
     await store.steps.start(id, 'closure-size', clock());
     try {
       artifactSize = await deps.closureSize(result.outputs);
@@ -189,7 +201,7 @@ export async function executeBuild(
     progress.done = Math.max(progress.done, progress.expected);
   }
 
-  if (outcome.status === 'succeeded' && build.pushCache !== null) {
+  if (outcome.status === 'succeeded' && build.pushCache !== null && !matrixParent) {
     const pushOutcome = await pushStep(deps, build, outcome.outputs, signal, sink);
     if (pushOutcome.ok) pushed = pushOutcome.pushed;
     else outcome = pushOutcome.failure;
@@ -197,7 +209,7 @@ export async function executeBuild(
 
   let image: BuildImage | null = null;
   let deploy: BuildDeploy | null = null;
-  if (outcome.status === 'succeeded' && build.imageRef !== null) {
+  if (outcome.status === 'succeeded' && build.imageRef !== null && !matrixParent) {
     const shipped = await shipImage(
       deps,
       { ...build, commit, drvPaths, outputs: outcome.outputs },
@@ -227,7 +239,9 @@ export async function executeBuild(
     return;
   }
 
-  if (outcome.status === 'succeeded') {
+  if (outcome.status === 'succeeded' && matrixParent) {
+    sink.write('kiln', 'kiln: the matrix is queued; its child builds follow in this group');
+  } else if (outcome.status === 'succeeded') {
     sink.write('kiln', `kiln: built ${outcome.outputs.join(' ')}`);
   } else if (outcome.status !== 'cancelled') {
     sink.write('kiln', `kiln: ${outcome.status}: ${outcome.message.split('\n')[0] ?? ''}`);
@@ -276,6 +290,13 @@ export async function executeBuild(
   } else {
     // Cancelled (or the lease was taken over) while we ran: the record already says so.
     await store.builds.update(id, { ...clearLease, secrets: null }, { leaseOwner: deps.owner });
+  }
+  const ended = updated ?? (await store.builds.get(id));
+  if (ended && ended.status !== 'succeeded' && isTerminal(ended.status)) {
+    // Builds of the group waiting for this one can never run now.
+    for (const dependent of await store.builds.failDependents(id, clock())) {
+      events.emit({ type: 'status', buildId: dependent.id, status: dependent.status });
+    }
   }
 }
 
@@ -328,7 +349,7 @@ async function pushStep(
 }
 
 type PrepareOutcome =
-  | { ok: true; drvPaths: string[]; commit: BuildCommit }
+  | { ok: true; drvPaths: string[]; commit: BuildCommit; matrix?: MatrixExpansion | undefined }
   | { ok: false; failure: RealiseResult; commit?: BuildCommit | undefined };
 
 /** The `clone` and `eval` steps of a Git build, each with its own timing and log lines. */
@@ -353,6 +374,19 @@ async function prepareGitBuild(
       (cloned) => cloned.sha,
     );
     const cloned = commit;
+    if (build.source.kind === 'git' && build.source.matrix !== undefined) {
+      const matrix = await runStep(
+        deps,
+        build.id,
+        'eval',
+        async () => {
+          if (!deps.matrixBuilds) throw new Error('this server cannot expand build matrices');
+          return deps.matrixBuilds.expand({ ...build, commit: cloned }, cloned, signal, log);
+        },
+        (expansion) => expansion.summary,
+      );
+      return { ok: true, drvPaths: [], commit, matrix };
+    }
     const drvPaths = await runStep(
       deps,
       build.id,

@@ -4,14 +4,41 @@ export { EvaluationBatcher, type EvaluationRequest } from './evaluation-batcher.
 export { executeBuild, type ExecutorDeps } from './executor.js';
 export { BuildEvents } from './events.js';
 export { computeStatistics, type StatisticsQuery } from './stats.js';
+export {
+  computeTimeline,
+  planBuckets,
+  timelinePoint,
+  type BucketPlan,
+  type BuildTimeline,
+  type TimelinePoint,
+} from './timeline.js';
 export { cleanupBuilds } from './cleanup.js';
 export { rootedByBuild } from './gc-roots.js';
 export { recoverInterruptedBuilds } from './recovery.js';
 export { parseDuration } from './duration.js';
 export { newBuildId, BUILD_ID_PATTERN } from './ids.js';
 export { validateSubmission, type SubmissionLimits } from './validation.js';
+export {
+  MatrixSteps,
+  childBuilds,
+  EVAL_FAILED_REASON,
+  IN_CACHE_REASON,
+  type MatrixStepsDeps,
+  type MatrixExpansion,
+} from './matrix-step.js';
+export {
+  planMatrix,
+  groupStatus,
+  type GroupStatus,
+  type MatrixPlan,
+  type PlanInput,
+  type PlanJob,
+  type PlannedChild,
+} from './matrix-plan.js';
 export type {
   BuildRunner,
+  CachedPaths,
+  MatrixRunner,
   OrphanKiller,
   PushOutputs,
   PushReport,

@@ -1,4 +1,4 @@
-import type { NixEvent, RealiseResult } from '../runner/nix/index.js';
+import type { MatrixNix, NixEvent, RealiseResult } from '../runner/nix/index.js';
 import type { LogStream } from '../persistence/index.js';
 
 /**
@@ -70,3 +70,12 @@ export type PushOutputs = (
 
 /** Kills a process tree left behind by a crashed server, if it is still the same process. */
 export type OrphanKiller = (pid: number, startTime: string | null) => Promise<void>;
+
+/** What a matrix (flake outputs) evaluation needs of Nix: strict JSON evaluation and show-derivation. */
+export type MatrixRunner = MatrixNix;
+
+/**
+ * Which of `storePaths` the cache `cache` has (the warehouse's narinfos, wired in src/main). A
+ * narinfo is only accepted after its references', so a path it has comes with its closure.
+ */
+export type CachedPaths = (cache: string, storePaths: readonly string[]) => Promise<Set<string>>;

@@ -427,6 +427,26 @@ export class BuildService {
     return updated ?? { ...build, image, imageRef: request.image };
   }
 
+  /** Cancels every unfinished build of a group (a matrix run or a multi-system build). */
+  async cancelGroup(groupId: string): Promise<BuildRecord[]> {
+    const members = await this.#deps.store.builds.list({ groupId, limit: 100_000 });
+    if (members.length === 0) {
+      throw new KilnError('KILN_ERR_NOT_FOUND', `no build group with id ${groupId}`, { id: groupId });
+    }
+    const cancelled: BuildRecord[] = [];
+    // Oldest first: the evaluation build before its children.
+    for (const member of [...members].reverse()) {
+      if (isTerminal(member.status)) continue;
+      try {
+        cancelled.push(await this.cancel(member.id));
+      } catch (error) {
+        // Finished (or dependency-failed) meanwhile: nothing left to cancel there.
+        if (!(error instanceof KilnError && error.code === 'KILN_ERR_CONFLICT')) throw error;
+      }
+    }
+    return cancelled;
+  }
+
   /** Marks the record cancelled first, then stops the process; a pending build simply leaves the queue. */
   async cancel(id: string): Promise<BuildRecord> {
     const { store, clock, events } = this.#deps;
@@ -457,6 +477,12 @@ export class BuildService {
       );
       if (build.status === 'running') this.#deps.abortRunning(id, 'cancelled');
       events.emit({ type: 'status', buildId: id, status: 'cancelled' });
+      // A pending matrix child never reaches the executor, which fails dependents of the others.
+      if (build.status === 'pending') {
+        for (const dependent of await store.builds.failDependents(id, now)) {
+          events.emit({ type: 'status', buildId: dependent.id, status: dependent.status });
+        }
+      }
       return updated;
     }
     throw new KilnError('KILN_ERR_CONFLICT', `build ${id} changed state repeatedly; try again`);

@@ -148,6 +148,9 @@ function validateMatrix(matrix: MatrixSpec, input: BuildSubmission): void {
   if (input.source.kind === 'git' && input.source.attr !== undefined) fail('give attrs, not attr');
   if (input.systems !== undefined && input.systems.length > 0) fail('systems go in the matrix');
   if (input.image !== undefined) fail('a matrix builds many derivations: it takes no image');
+  if (input.env !== undefined && Object.keys(input.env).length > 0) {
+    fail('environment variables apply to one top-level derivation: a matrix takes none');
+  }
 }
 
 const GROUP = /^[^\0\n]{1,200}$/;

@@ -163,6 +163,16 @@ describe('projects: forge push webhooks start runs (real kiln, Nix, git)', { tim
         'checks.x86_64-linux.greets': 'succeeded',
       });
       for (const build of group) assert.equal(build.commit?.sha, sha);
+      const view = (await app.app.inject({ url: `/api/v1/groups/${run.id}`, headers: app.auth })).json<{
+        status: string;
+        finished: boolean;
+        counts: Record<string, number>;
+        builds: BuildView[];
+      }>();
+      assert.equal(view.status, 'succeeded');
+      assert.equal(view.finished, true);
+      assert.deepEqual(view.counts, { succeeded: 3 });
+      assert.equal(view.builds[0]?.id, run.id, 'the evaluation build comes first');
 
       const replay = await post(
         app,
@@ -205,6 +215,25 @@ describe('projects: forge push webhooks start runs (real kiln, Nix, git)', { tim
         assert.ok(count('pending') <= 1, `runs pending: ${count('pending')}`);
         assert.ok(started + count('pending') >= 1, 'the newest push is kept');
         assert.equal(count('superseded'), 20 - started - count('pending'));
+        // Cancelling a run cancels every unfinished build of it, children included.
+        for (const run of runs.filter((r) => r.status === 'pending' || r.status === 'running')) {
+          const response = await app.app.inject({
+            method: 'POST',
+            url: `/api/v1/groups/${run.id}/cancel`,
+            headers: app.auth,
+          });
+          assert.equal(response.statusCode, 200, response.body);
+        }
+        await waitFor(
+          async () => {
+            const all = await projectBuilds(app);
+            const left = all.filter(
+              (b) => !before.has(b.id) && (b.status === 'pending' || b.status === 'running'),
+            );
+            return left.length === 0 ? true : undefined;
+          },
+          { timeoutMs: 60_000, what: 'the cancelled runs to end' },
+        );
       },
     );
   });

@@ -55,3 +55,16 @@ export {
 } from './wrapper.js';
 export { sumClosureNarSize, closureSizesFromPathInfo } from './path-info.js';
 export { queryPathInfoJson, type PathInfoQueryOptions } from './path-info-query.js';
+export {
+  evaluateMatrix,
+  derivationInputs,
+  matrixAttrPaths,
+  matrixExpressionSource,
+  nixStringLiteral,
+  type MatrixNix,
+  type MatrixSource,
+  type MatrixEvalRequest,
+  type MatrixJob,
+  type MatrixEvalError,
+  type MatrixEvaluation,
+} from './matrix.js';
