@@ -1,5 +1,6 @@
 import type { Store } from '../persistence/index.js';
 import type { BuildEvents } from './events.js';
+import { isTerminal } from './lifecycle.js';
 import type { OrphanKiller } from './ports.js';
 
 export interface RecoveryDeps {
@@ -59,6 +60,31 @@ export async function recoverInterruptedBuilds(deps: RecoveryDeps): Promise<numb
       : `kiln: interrupted during attempt ${build.attempts}; marked failed`;
     await store.logs.append(build.id, [{ ts: now, stream: 'kiln', text }], deps.logCapBytes);
     deps.events.emit({ type: 'status', buildId: build.id, status: updated.status });
+    if (updated.status === 'failed') recovered += await failDependentsOf(deps, build.id, now);
   }
-  return recovered;
+  return recovered + (await releaseStuckDependents(deps));
+}
+
+async function failDependentsOf(deps: RecoveryDeps, buildId: string, now: number): Promise<number> {
+  const failed = await deps.store.builds.failDependents(buildId, now);
+  for (const dependent of failed) {
+    deps.events.emit({ type: 'status', buildId: dependent.id, status: dependent.status });
+  }
+  return failed.length;
+}
+
+/**
+ * Pending builds waiting for a dependency that ended without success (the process that ended it
+ * stopped before it failed the dependents): they can never run, so they get `dependency_failed`.
+ */
+async function releaseStuckDependents(deps: RecoveryDeps): Promise<number> {
+  const pending = await deps.store.builds.list({ status: ['pending'], limit: 1000 });
+  const dependencies = new Set(pending.flatMap((build) => build.dependsOn));
+  let released = 0;
+  for (const id of dependencies) {
+    const dependency = await deps.store.builds.get(id);
+    if (!dependency || dependency.status === 'succeeded' || !isTerminal(dependency.status)) continue;
+    released += await failDependentsOf(deps, id, deps.clock());
+  }
+  return released;
 }

@@ -7,6 +7,7 @@ import { runLogs } from './commands/logs.js';
 import { runPrefetch } from './commands/prefetch.js';
 import { runBump } from './commands/bump.js';
 import { runSync } from './commands/sync.js';
+import { runProject } from './commands/project.js';
 import { runPush } from './commands/push.js';
 import { runServe } from './commands/serve.js';
 import { runStore } from './commands/store.js';
@@ -84,6 +85,8 @@ function execute(plan: Plan, io: CliIo): Promise<number> | number {
       return runBump(plan, io);
     case 'sync':
       return runSync(plan, io);
+    case 'project':
+      return runProject(plan, io);
   }
 }
 

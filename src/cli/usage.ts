@@ -27,6 +27,7 @@ Commands:
   prefetch  hash a URL, file, directory or git revision as Nix would (runs locally)
   bump      new version of a .nix package: every hash recomputed, built, verified (runs locally)
   sync      version syncs: a release bumps a repository's package and pushes a branch
+  project   projects: a Git repository built on push (add, edit, list, show, remove, build)
   help      show help for a command
 
 Run 'kiln help COMMAND' or 'kiln COMMAND --help' for details.
@@ -322,6 +323,63 @@ add options:
 run options:
   --version VERSION          the version to bump to
   --wait, --follow, --json   as for kiln build
+
+${CLIENT}`,
+
+  project: `Usage: kiln project add NAME --repo URL [SETTINGS]
+       kiln project edit NAME [SETTINGS] [--unset NAME[,NAME...]]
+       kiln project list [--json]
+       kiln project show NAME [--json]
+       kiln project remove NAME
+       kiln project build NAME [--branch B | --tag T] [--commit SHA] [--wait | --follow] [--json]
+
+A project is a Git repository the server builds when the forge reports a push: point a GitHub,
+GitLab or Gitea webhook (push events, and GitLab's tag push events; content type
+application/json) at SERVER/api/v1/hooks/projects/NAME with the project's webhook secret. When
+you give no --webhook-secret-file, 'add' generates one and prints it once. A run builds every
+derivation of the chosen flake outputs for each system (one child build each), or the attributes,
+or a template; it joins the branch's concurrency group (by default one per project and branch).
+
+Settings (add; with edit, each one given replaces the stored one):
+  --repo URL                 the repository (https, ssh or git@host:path)
+  --branch PATTERN           branches whose pushes build (repeatable; globs: *, ** across '/';
+                             default *)
+  --tag PATTERN              tags whose pushes build (repeatable; default: none)
+  --outputs LIST             flake outputs to build: packages,checks,devShells (default: all)
+  --attr ATTR                build these attributes instead (repeatable)
+  --template NAME            build a template instead, with --set KEY=VALUE (repeatable; values
+                             may use {url}, {ref}, {branch} and {commit})
+  --system SYSTEM            build for SYSTEM (repeatable; default: the server's)
+  --push CACHE               push each run's outputs to the server's CACHE
+  --image REGISTRY/REPO      push an image of the outputs, tagged with the branch (one --attr)
+  --deploy-hook URL          POST (signed) after the image is pushed
+  --concurrency-group G      the group key, with {project}, {branch}, {ref}
+                             (default {project}/{branch})
+  --cancel-in-progress       a new run also cancels the group's running one
+  --no-cancel-in-progress    (edit) stop doing so
+  --queue                    every run waits its turn instead of superseding the pending one
+                             (not with --cancel-in-progress)
+  --replace                  (edit) back to the default: a newer run supersedes the pending one
+  --notify-url URL           POST a signed JSON event when a run finishes
+  --notify-secret-file FILE  its HMAC key (default: generated and printed once)
+  --status-forge github|gitea --status-api URL --status-token-file FILE
+                             post commit statuses to the forge
+  --git-token-file FILE      token to clone a private repository over HTTPS
+  --ssh-key-file FILE        or an SSH private key
+  --webhook-secret-file FILE the forge webhook's secret (default: generated and printed once)
+  --timeout SECONDS          each build's time limit
+  --unset NAME               (edit) remove a setting or secret: push, image, deploy-hook,
+                             notify-url, commit-status, timeout, git-token, ssh-key,
+                             webhook-secret, notify-secret, status-token
+Secrets are read from files by this client, sealed on the server and never shown again
+('kiln project show' says only whether each one is set).
+
+build options:
+  --branch B, --tag T        what to build (default: the repository's HEAD)
+  --commit SHA               build this commit (its full id) of the branch or tag
+  --wait, --follow           wait for the run, its matrix included (--follow streams the logs)
+  --json                     print {groupId, status, builds}: the submitted builds, then the
+                             matrix's children
 
 ${CLIENT}`,
 

@@ -13,6 +13,7 @@ export const TERMINAL_STATUSES: readonly string[] = [
   'cancelled',
   'timed_out',
   'superseded',
+  'dependency_failed',
 ];
 
 export function isTerminal(status: string): boolean {

@@ -15,6 +15,7 @@ import { parseListArgs, type ListPlan } from './list.js';
 import { parsePrefetchArgs, type PrefetchPlan } from './prefetch.js';
 import { parseBumpArgs, type BumpPlan } from './bump.js';
 import { parseSyncArgs, type SyncPlan } from './sync.js';
+import { parseProjectArgs, type ProjectPlan } from './project.js';
 import { parsePushArgs, type PushPlan } from './push.js';
 import { parseServeArgs, type ServePlan } from './serve.js';
 import { parseStatsArgs, type StatsPlan } from './stats.js';
@@ -26,6 +27,7 @@ export type { BuildPlan, CleanupPlan, CancelPlan, LogsPlan, StatusPlan, ListPlan
 export type { PushPlan, CachePlan, TokenPlan, StorePlan, TemplatePlan, ImagePlan };
 export type { PrefetchPlan, BumpPlan };
 export type { SyncPlan };
+export type { ProjectPlan };
 export type { ClientFlags } from './common.js';
 
 export const COMMANDS = [
@@ -46,6 +48,7 @@ export const COMMANDS = [
   'prefetch',
   'bump',
   'sync',
+  'project',
   'help',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
@@ -79,6 +82,7 @@ export type Plan =
   | PrefetchPlan
   | BumpPlan
   | SyncPlan
+  | ProjectPlan
   | HelpPlan
   | VersionPlan;
 
@@ -141,6 +145,8 @@ export function parseCommandLine(argv: readonly string[]): Plan {
       return parseBumpArgs(rest);
     case 'sync':
       return parseSyncArgs(rest);
+    case 'project':
+      return parseProjectArgs(rest);
   }
 }
 
