@@ -76,7 +76,11 @@ Options:
   --deploy-hook URL    after the image is pushed, POST to URL (HMAC-SHA256 signed in
                        X-Kiln-Signature-256, retried); the repository's 'current' tag moves
                        to the image only when every step, this one included, succeeded
-  --service ID         the service the build belongs to (concurrency group)
+  --group GROUP        concurrency group (case-insensitive): at most one run in progress and
+                       one pending; a newer pending run supersedes the older one
+  --cancel-in-progress with --group: a new run also cancels the one in progress
+  --queue              with --group: keep every pending run and run them in order
+  --service ID         the service the build belongs to (statistics, last good image)
   --label KEY=VALUE    label the build (repeatable)
   --priority N         -100..100, higher runs first (write --priority=-5 for negative values)
   --push CACHE         after a successful build, push the outputs' closure to the server's CACHE

@@ -48,6 +48,8 @@ export interface BuildPlan {
   imageConfig: ImageConfig | undefined;
   /** URL the server POSTs (signed) to after pushing the image. */
   deployHook: string | undefined;
+  /** The run's concurrency group (GitHub Actions semantics). */
+  concurrency: { group: string; cancelInProgress: boolean; queue: boolean } | undefined;
   /** submit: print ids and return; wait: block until terminal; follow: wait and stream the log. */
   mode: 'submit' | 'wait' | 'follow';
   json: boolean;
@@ -72,6 +74,9 @@ export function parseBuildArgs(args: readonly string[]): BuildPlan | { command: 
     image: { type: 'string' },
     ...IMAGE_CONFIG_OPTIONS,
     'deploy-hook': { type: 'string' },
+    group: { type: 'string' },
+    'cancel-in-progress': { type: 'boolean' },
+    queue: { type: 'boolean' },
     git: { type: 'string' },
     ref: { type: 'string' },
     attr: { type: 'string', short: 'A' },
@@ -164,6 +169,22 @@ export function parseBuildArgs(args: readonly string[]): BuildPlan | { command: 
     });
   }
 
+  const groupOnly = (['cancel-in-progress', 'queue'] as const).find(
+    (name) => values[name] !== undefined && values.group === undefined,
+  );
+  if (groupOnly !== undefined) {
+    throw new KilnError('KILN_ERR_VALIDATION', `option '--${groupOnly}' goes with --group`, {
+      option: `--${groupOnly}`,
+    });
+  }
+  if (values.queue && values['cancel-in-progress']) {
+    throw new KilnError(
+      'KILN_ERR_VALIDATION',
+      'give either --queue or --cancel-in-progress: a queued group never cancels the run in progress',
+      { option: '--queue' },
+    );
+  }
+
   if (values.wait && values.follow) {
     throw new KilnError(
       'KILN_ERR_VALIDATION',
@@ -213,6 +234,14 @@ export function parseBuildArgs(args: readonly string[]): BuildPlan | { command: 
     image: nonEmpty('--image', values.image),
     imageConfig: parseImageConfig(values),
     deployHook: nonEmpty('--deploy-hook', values['deploy-hook']),
+    concurrency:
+      values.group === undefined
+        ? undefined
+        : {
+            group: nonEmpty('--group', values.group) ?? '',
+            cancelInProgress: values['cancel-in-progress'] ?? false,
+            queue: values.queue ?? false,
+          },
     mode: values.follow ? 'follow' : values.wait ? 'wait' : 'submit',
     json: values.json ?? false,
   };

@@ -63,6 +63,13 @@ export function submitBody(plan: BuildPlan, cwd: string): SubmitBuildBody {
   if (plan.image !== undefined) body.image = plan.image;
   if (plan.imageConfig !== undefined) body.imageConfig = plan.imageConfig;
   if (plan.deployHook !== undefined) body.deployHook = plan.deployHook;
+  if (plan.concurrency !== undefined) {
+    body.concurrency = {
+      group: plan.concurrency.group,
+      ...(plan.concurrency.cancelInProgress && { cancelInProgress: true }),
+      ...(plan.concurrency.queue && { queue: true }),
+    };
+  }
   return body;
 }
 

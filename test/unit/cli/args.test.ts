@@ -141,9 +141,30 @@ void describe('kiln build', () => {
       image: undefined,
       imageConfig: undefined,
       deployHook: undefined,
+      concurrency: undefined,
       mode: 'wait',
       json: true,
     });
+  });
+
+  void it('parses a concurrency group and its modes', () => {
+    const plan = parse(['build', '--expr', 'x', '--group', 'Web/Main', '--cancel-in-progress'], 'build');
+    assert.deepEqual(plan.command === 'build' && plan.concurrency, {
+      group: 'Web/Main',
+      cancelInProgress: true,
+      queue: false,
+    });
+    const queued = parse(['build', '--expr', 'x', '--group', 'deploy', '--queue'], 'build');
+    assert.deepEqual(queued.command === 'build' && queued.concurrency, {
+      group: 'deploy',
+      cancelInProgress: false,
+      queue: true,
+    });
+    assert.throws(() => parse(['build', '--expr', 'x', '--queue'], 'build'), /'--queue' goes with --group/);
+    assert.throws(
+      () => parse(['build', '--expr', 'x', '--group', 'g', '--queue', '--cancel-in-progress'], 'build'),
+      /either --queue or --cancel-in-progress/,
+    );
   });
 
   void it('parses the image settings and the deploy hook, which go with --image', () => {
