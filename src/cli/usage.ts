@@ -131,7 +131,7 @@ Lists builds, newest first: ID, STATUS, SOURCE, SERVICE, CREATED, DURATION.
 
 Options:
   --status S           only these statuses (pending, running, succeeded, failed, cancelled,
-                       timed_out, superseded); comma-separated or repeated
+                       timed_out, superseded, dependency_failed); comma-separated or repeated
   --service ID         only this service's builds
   --limit N            at most N builds (1..500, default 50)
   --json               print the API response {builds, nextBefore}

@@ -26,6 +26,7 @@ export const BUILD_STATUSES: readonly string[] = [
   'cancelled',
   'timed_out',
   'superseded',
+  'dependency_failed',
 ];
 
 export function parseListArgs(args: readonly string[]): ListPlan | { command: 'help'; topic: 'list' } {
