@@ -30,6 +30,17 @@ export default tseslint.config(
     },
   },
   {
+    // The web UI's browser code is its own TypeScript project (DOM types, no Node types).
+    files: ['src/web/client/**/*.ts'],
+    languageOptions: {
+      parserOptions: {
+        projectService: false,
+        project: './tsconfig.web.json',
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {

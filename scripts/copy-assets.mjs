@@ -19,3 +19,8 @@ function walk(dir) {
   }
 }
 walk(join(root, 'src'));
+
+// The web UI's static files (index.html, the stylesheet): src/web/assets → dist/web, next to the
+// browser modules that tsconfig.web.json compiles to dist/web/js.
+const webAssets = join(root, 'src', 'web', 'assets');
+cpSync(webAssets, join(root, 'dist', 'web'), { recursive: true });

@@ -16,6 +16,7 @@ import { templateRoutes } from './routes/templates.js';
 import { timelineRoutes } from './routes/timeline.js';
 import { versionSyncHookRoutes, versionSyncRoutes } from './routes/version-syncs.js';
 import { projectHookRoutes, projectRoutes } from './routes/projects.js';
+import { groupRoutes } from './routes/groups.js';
 import { BuildView, ErrorBody } from './schemas.js';
 
 const PUBLIC_PATHS = new Set(['/api/v1/openapi.json', '/healthz']);
@@ -98,6 +99,7 @@ export async function buildApiServer(
   timelineRoutes(app, deps);
   versionSyncRoutes(app, deps);
   projectRoutes(app, deps);
+  groupRoutes(app, deps);
   // Its own scope: the webhook signature covers the raw body, so the body is kept as bytes.
   await app.register((scope, _options, done) => {
     versionSyncHookRoutes(scope, deps);
