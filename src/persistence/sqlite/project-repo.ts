@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { ProjectRecord, ProjectRepo } from '../types.js';
+import { deliveryRecorder } from './deliveries.js';
 import { settle } from './settle.js';
 
 interface ProjectRow {
@@ -84,10 +85,7 @@ export class SqliteProjectRepo implements ProjectRepo {
   private readonly getStatement;
   private readonly listStatement;
   private readonly deleteStatement;
-  private readonly existsStatement;
-  private readonly deliveryStatement;
-  private readonly pruneStatement;
-  private readonly deliveryTransaction;
+  private readonly recordDeliveryNow;
 
   constructor(db: Database) {
     const values = COLUMNS.map((c) => `@${c}`).join(', ');
@@ -102,21 +100,11 @@ export class SqliteProjectRepo implements ProjectRepo {
     this.getStatement = db.prepare<[string], ProjectRow>(`SELECT * FROM projects WHERE name = ?`);
     this.listStatement = db.prepare<[], ProjectRow>(`SELECT * FROM projects ORDER BY name`);
     this.deleteStatement = db.prepare<[string]>('DELETE FROM projects WHERE name = ?');
-    this.existsStatement = db.prepare<[string], number>('SELECT 1 FROM projects WHERE name = ?').pluck();
-    this.deliveryStatement = db.prepare<[string, string, number]>(`
-      INSERT OR IGNORE INTO project_deliveries (project_name, delivery_id, received_at) VALUES (?, ?, ?)`);
-    this.pruneStatement = db.prepare<[string, string, number]>(`
-      DELETE FROM project_deliveries WHERE project_name = ? AND seq NOT IN (
-        SELECT seq FROM project_deliveries WHERE project_name = ? ORDER BY seq DESC LIMIT ?)`);
-    // One transaction: the check, the insert and the pruning, so two deliveries of one id race safely.
-    this.deliveryTransaction = db.transaction(
-      (name: string, deliveryId: string, now: number, keep: number): boolean => {
-        if (this.existsStatement.get(name) === undefined) return false;
-        const added = this.deliveryStatement.run(name, deliveryId, now).changes === 1;
-        if (added) this.pruneStatement.run(name, name, Math.max(1, keep));
-        return added;
-      },
-    );
+    this.recordDeliveryNow = deliveryRecorder(db, {
+      table: 'project_deliveries',
+      ownerColumn: 'project_name',
+      ownerTable: 'projects',
+    });
   }
 
   insert(project: ProjectRecord): Promise<boolean> {
@@ -143,6 +131,6 @@ export class SqliteProjectRepo implements ProjectRepo {
   }
 
   recordDelivery(project: string, deliveryId: string, now: number, keep: number): Promise<boolean> {
-    return settle(() => this.deliveryTransaction.immediate(project, deliveryId, now, keep));
+    return settle(() => this.recordDeliveryNow(project, deliveryId, now, keep));
   }
 }

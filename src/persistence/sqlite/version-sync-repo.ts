@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { VersionSyncRecord, VersionSyncRepo } from '../types.js';
+import { deliveryRecorder } from './deliveries.js';
 import { settle } from './settle.js';
 
 interface VersionSyncRow {
@@ -44,10 +45,7 @@ export class SqliteVersionSyncRepo implements VersionSyncRepo {
   private readonly getStatement;
   private readonly listStatement;
   private readonly removeStatement;
-  private readonly existsStatement;
-  private readonly deliveryStatement;
-  private readonly pruneStatement;
-  private readonly deliveryTransaction;
+  private readonly recordDeliveryNow;
 
   constructor(db: Database) {
     // OR IGNORE: a duplicate name is an answer (false), not an exception.
@@ -60,21 +58,11 @@ export class SqliteVersionSyncRepo implements VersionSyncRepo {
     );
     this.listStatement = db.prepare<[], VersionSyncRow>(`SELECT ${COLUMNS} FROM version_syncs ORDER BY name`);
     this.removeStatement = db.prepare<[string]>('DELETE FROM version_syncs WHERE name = ?');
-    this.existsStatement = db.prepare<[string], number>('SELECT 1 FROM version_syncs WHERE name = ?').pluck();
-    this.deliveryStatement = db.prepare<[string, string, number]>(`
-      INSERT OR IGNORE INTO version_sync_deliveries (sync_name, delivery_id, received_at) VALUES (?, ?, ?)`);
-    this.pruneStatement = db.prepare<[string, string, number]>(`
-      DELETE FROM version_sync_deliveries WHERE sync_name = ? AND seq NOT IN (
-        SELECT seq FROM version_sync_deliveries WHERE sync_name = ? ORDER BY seq DESC LIMIT ?)`);
-    // One transaction: the check, the insert and the pruning, so two deliveries of one id race safely.
-    this.deliveryTransaction = db.transaction(
-      (name: string, deliveryId: string, now: number, keep: number): boolean => {
-        if (this.existsStatement.get(name) === undefined) return false;
-        const added = this.deliveryStatement.run(name, deliveryId, now).changes === 1;
-        if (added) this.pruneStatement.run(name, name, Math.max(1, keep));
-        return added;
-      },
-    );
+    this.recordDeliveryNow = deliveryRecorder(db, {
+      table: 'version_sync_deliveries',
+      ownerColumn: 'sync_name',
+      ownerTable: 'version_syncs',
+    });
   }
 
   insert(sync: VersionSyncRecord): Promise<boolean> {
@@ -114,6 +102,6 @@ export class SqliteVersionSyncRepo implements VersionSyncRepo {
   }
 
   recordDelivery(name: string, deliveryId: string, now: number, keep: number): Promise<boolean> {
-    return settle(() => this.deliveryTransaction.immediate(name, deliveryId, now, keep));
+    return settle(() => this.recordDeliveryNow(name, deliveryId, now, keep));
   }
 }
