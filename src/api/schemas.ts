@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { FLAKE_OUTPUT_SETS } from '../persistence/index.js';
+import { BUILD_STATUSES, FLAKE_OUTPUT_SETS } from '../persistence/index.js';
 
 /**
  * Request and response schemas of the HTTP API (v1). They are the contract the CLI, the web UI and
@@ -18,18 +18,7 @@ export const ErrorBody = Type.Object(
 );
 export type ErrorBody = Static<typeof ErrorBody>;
 
-export const BuildStatusSchema = Type.Union(
-  [
-    'pending',
-    'running',
-    'succeeded',
-    'failed',
-    'cancelled',
-    'timed_out',
-    'superseded',
-    'dependency_failed',
-  ].map((s) => Type.Literal(s)),
-);
+export const BuildStatusSchema = Type.Union(BUILD_STATUSES.map((s) => Type.Literal(s)));
 
 const ShortString = Type.String({ maxLength: 4096 });
 
