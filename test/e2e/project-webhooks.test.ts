@@ -29,8 +29,8 @@ function flake(tag: string): string {
 }
 
 /** A forge's real payload (test/fixtures/forge-payloads) pointed at our branch and commit. */
-function payload(forge: Forge, ref: string, sha: string): Buffer {
-  const file = join(repoRoot, 'test', 'fixtures', 'forge-payloads', `${forge}-push.json`);
+function payload(forge: Forge, ref: string, sha: string, kind: 'push' | 'tag-push' = 'push'): Buffer {
+  const file = join(repoRoot, 'test', 'fixtures', 'forge-payloads', `${forge}-${kind}.json`);
   const body = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   body['ref'] = ref;
   body['after'] = sha;
@@ -53,7 +53,7 @@ function headers(forge: Forge, body: Buffer, secret: string, delivery: string): 
     case 'gitlab':
       return {
         ...common,
-        'x-gitlab-event': 'Push Hook',
+        'x-gitlab-event': body.includes('"object_kind":"tag_push"') ? 'Tag Push Hook' : 'Push Hook',
         'x-gitlab-event-uuid': delivery,
         'x-gitlab-token': secret,
       };
@@ -94,7 +94,7 @@ describe('projects: forge push webhooks start runs (real kiln, Nix, git)', { tim
       method: 'POST',
       url: '/api/v1/projects',
       headers: app.auth,
-      payload: { name: 'web', repoUrl: `file://${repo}`, branches: ['main', 'release/*'] },
+      payload: { name: 'web', repoUrl: `file://${repo}`, branches: ['main', 'release/*'], tags: ['v*'] },
     });
     assert.equal(created.statusCode, 201, created.body);
     const { project, webhookSecret } = created.json<{ project: ProjectView; webhookSecret: string }>();
@@ -195,6 +195,29 @@ describe('projects: forge push webhooks start runs (real kiln, Nix, git)', { tim
         assert.equal(run?.commit?.branch, 'release/1.0');
         assert.equal(run?.concurrencyKey, 'web/release/1.0');
       }
+    });
+
+    await t.test('a tag push builds when the tag matches the project tags', async () => {
+      const tagged = await post(
+        app,
+        'github',
+        payload('github', 'refs/tags/v2.0', sha, 'tag-push'),
+        webhookSecret,
+      );
+      assert.equal(tagged.statusCode, 202, tagged.body);
+      const [run] = tagged.json<{ builds: BuildView[] }>().builds;
+      assert.equal(run?.trigger?.kind, 'tag');
+      assert.equal(run?.source.ref, 'v2.0');
+      assert.equal(run?.commit?.branch, null);
+      assert.equal(run?.concurrencyKey, 'web/v2.0');
+      const other = await post(
+        app,
+        'gitlab',
+        payload('gitlab', 'refs/tags/nightly', sha, 'tag-push'),
+        webhookSecret,
+      );
+      assert.equal(other.statusCode, 202);
+      assert.match(other.json<{ ignored: string }>().ignored, /tag nightly does not match v\*/);
     });
 
     await t.test(
