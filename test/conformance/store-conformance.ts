@@ -16,6 +16,7 @@ import { maintenanceTests } from './maintenance.js';
 import { statsTests } from './stats.js';
 import { stepTests } from './steps.js';
 import { templateTests } from './templates.js';
+import { timelineTests } from './timeline.js';
 import { tokenAndSettingsTests } from './tokens-settings.js';
 import { versionSyncTests } from './version-syncs.js';
 import { projectTests } from './projects.js';
@@ -49,6 +50,7 @@ export function runStoreConformance(backendName: string, openStore: OpenStore): 
     lifecycleTests(storeTest);
     templateTests(storeTest);
     versionSyncTests(storeTest);
+    timelineTests(storeTest);
     runTests(storeTest);
     projectTests(storeTest);
   });

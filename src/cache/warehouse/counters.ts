@@ -72,7 +72,7 @@ export class CounterBuffer {
       const touched = this.#touched;
       this.#pending = new Map();
       this.#touched = new Map();
-      for (const [cacheName, deltas] of pending) await this.#repo.addStats(cacheName, deltas);
+      for (const [cacheName, deltas] of pending) await this.#repo.addStats(cacheName, deltas, now);
       for (const [cacheName, hashes] of touched) await this.#repo.touchPaths(cacheName, [...hashes], now);
     };
     this.#flushing = this.#flushing.then(run, run);

@@ -25,8 +25,9 @@ interface OverlapRow {
 
 // Builds that ran Nix and succeeded: a `cached` build's duration says nothing about build time.
 const TIMED = `status = 'succeeded' AND cached = 0 AND duration_ms IS NOT NULL`;
-// Every operand is an integer, so this is the index of the bucket that holds finished_at.
-const FINISHED_IDX = `(finished_at - @since) / @bucketMs`;
+// The index of the bucket that holds finished_at (never negative, so CAST truncation is floor;
+// the driver binds numbers as reals, so without it the division would not be an integer one).
+const FINISHED_IDX = `CAST((finished_at - @since) / @bucketMs AS INTEGER)`;
 const FINISHED_IN_RANGE = `finished_at >= @since AND finished_at < @until`;
 
 const FINISHED_SQL = `

@@ -73,14 +73,18 @@ export class SqliteCacheCounters implements CounterMethods {
 
   addStats(cacheName: string, deltas: Partial<CacheCounters>, at: number = Date.now()): Promise<void> {
     return settle(() => {
-      this.addTransaction(cacheName, {
-        narinfoHits: deltas.narinfoHits ?? 0,
-        narinfoMisses: deltas.narinfoMisses ?? 0,
-        narsServed: deltas.narsServed ?? 0,
-        narBytesServed: deltas.narBytesServed ?? 0,
-        uploads: deltas.uploads ?? 0,
-        uploadBytes: deltas.uploadBytes ?? 0,
-      }, at);
+      this.addTransaction(
+        cacheName,
+        {
+          narinfoHits: deltas.narinfoHits ?? 0,
+          narinfoMisses: deltas.narinfoMisses ?? 0,
+          narsServed: deltas.narsServed ?? 0,
+          narBytesServed: deltas.narBytesServed ?? 0,
+          uploads: deltas.uploads ?? 0,
+          uploadBytes: deltas.uploadBytes ?? 0,
+        },
+        at,
+      );
     });
   }
 

@@ -40,12 +40,13 @@ export class SqliteCacheHistory {
         nar_bytes_served = nar_bytes_served + excluded.nar_bytes_served,
         uploads = uploads + excluded.uploads,
         upload_bytes = upload_bytes + excluded.upload_bytes`);
-    // Integer division: every operand is an integer, so idx is the requested bucket's index.
+    // The requested bucket's index (never negative, so CAST truncation is floor; the driver binds
+    // numbers as reals, so without it the division would not be an integer one).
     this.historyStatement = db.prepare<
       [{ cacheName: string; since: number; until: number; bucketMs: number }],
       HistoryRow
     >(`
-      SELECT (bucket_start - @since) / @bucketMs AS idx, SUM(narinfo_hits) AS narinfo_hits,
+      SELECT CAST((bucket_start - @since) / @bucketMs AS INTEGER) AS idx, SUM(narinfo_hits) AS narinfo_hits,
         SUM(narinfo_misses) AS narinfo_misses, SUM(nars_served) AS nars_served,
         SUM(nar_bytes_served) AS nar_bytes_served, SUM(uploads) AS uploads,
         SUM(upload_bytes) AS upload_bytes

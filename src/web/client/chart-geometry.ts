@@ -12,6 +12,8 @@ export interface Frame {
 }
 
 export const DEFAULT_FRAME: Frame = { width: 640, height: 220, left: 52, right: 12, top: 12, bottom: 28 };
+/** For phones: fewer units across, so that the text stays readable when the SVG is scaled down. */
+export const NARROW_FRAME: Frame = { width: 360, height: 200, left: 48, right: 8, top: 10, bottom: 26 };
 
 /** Maps [d0, d1] linearly onto [r0, r1]; a zero-width domain maps everything to r0. */
 export function linearScale(domain: readonly [number, number], range: readonly [number, number]) {

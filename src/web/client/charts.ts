@@ -1,6 +1,7 @@
 // SVG line and stacked-bar charts drawn by hand (no library). Geometry is in chart-geometry.ts.
 import {
   DEFAULT_FRAME,
+  NARROW_FRAME,
   bucketAt,
   bandCenter,
   isolatedPoints,
@@ -52,7 +53,10 @@ function svg<K extends keyof SVGElementTagNameMap>(
 }
 
 /** A chart as a <figure data-testid="chart">: title, plot, legend and a hover/tap read-out. */
-export function chart(spec: ChartSpec, frame: Frame = DEFAULT_FRAME): HTMLElement {
+export function chart(
+  spec: ChartSpec,
+  frame: Frame = window.innerWidth < 640 ? NARROW_FRAME : DEFAULT_FRAME,
+): HTMLElement {
   const count = spec.labels.length;
   const colored = spec.series.map((series, index) => ({
     ...series,
@@ -101,7 +105,7 @@ export function chart(spec: ChartSpec, frame: Frame = DEFAULT_FRAME): HTMLElemen
     );
   }
   // X labels.
-  for (const index of labelIndexes(count, 6)) {
+  for (const index of labelIndexes(count, frame.width < 500 ? 3 : 6)) {
     const place = labelPlacement(frame, count, index);
     plot.append(
       svg(
@@ -249,6 +253,5 @@ const CHART_CSS = `
 .cache-card { border: 1px solid var(--border, #e5e7eb); border-radius: 8px; padding: 12px; min-width: 0; }
 .inline-form { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin: 8px 0; }
 .inline-form > * { min-width: 0; }
-.matrix tbody th { text-transform: none; letter-spacing: normal; font-size: inherit; }
 .badge.status-cached { background: #e0f2fe; color: #075985; }
 `;

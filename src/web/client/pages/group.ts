@@ -120,7 +120,7 @@ export const groupPage: Page = {
             h(
               'tr',
               null,
-              h('th', { scope: 'row', class: 'mono' }, row),
+              h('td', { class: 'mono matrix-attr' }, h('strong', null, row)),
               ...grid.columns.map((column) => {
                 const [build, ...older] = grid.cells.get(cellKey(row, column)) ?? [];
                 if (!build) return h('td', null, muted('—'));
@@ -130,6 +130,7 @@ export const groupPage: Page = {
                   {
                     'data-testid': 'matrix-cell',
                     'data-status': state,
+                    'data-build-id': build.id,
                     'data-attr': build.attrPath ?? row,
                     'data-system': column,
                   },

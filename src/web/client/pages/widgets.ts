@@ -111,8 +111,21 @@ export function muted(text: string): HTMLElement {
   return h('span', { class: 'muted' }, text);
 }
 
-/** A table inside a box that scrolls sideways, so that the page itself never does. */
+/**
+ * A table inside a box that scrolls sideways, so that the page itself never does. Each body cell
+ * gets its column's title as `data-label`: on a phone the shell's CSS shows rows as cards, with
+ * that label in front of each value.
+ */
 export function scrollTable(table: HTMLTableElement): HTMLElement {
+  const titles = [...(table.tHead?.rows[0]?.cells ?? [])].map((cell) => cell.textContent ?? '');
+  for (const body of table.tBodies) {
+    for (const row of body.rows) {
+      [...row.cells].forEach((cell, index) => {
+        const title = titles[index];
+        if (title && !cell.hasAttribute('data-label')) cell.setAttribute('data-label', title);
+      });
+    }
+  }
   return h('div', { class: 'table-wrap scroll-x' }, table);
 }
 
