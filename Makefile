@@ -3,7 +3,7 @@
 DATA ?= $(CURDIR)/.kiln
 LISTEN ?= 127.0.0.1:7070
 
-.PHONY: setup up test bench lint format build
+.PHONY: setup up test bench lint format build screenshots
 setup:
 	bash scripts/setup.sh
 
@@ -20,6 +20,11 @@ test: setup
 bench: setup
 	bash scripts/extra-deps.sh bench
 	node dist/bench/run.js $(BENCH)
+
+# Regenerates docs/screenshots (the web UI on realistic data, photographed by headless Chromium).
+screenshots: setup
+	bash scripts/extra-deps.sh test
+	bash scripts/screenshots.sh
 
 lint:
 	npm run lint

@@ -4,14 +4,15 @@
 #   test:  openssh-server and openssh-client (the Git-over-SSH tests start their own sshd on a
 #          loopback port; a packaged service that may start too is not used), skopeo (the
 #          independent OCI client), docker-registry (the registry the push tests start on a
-#          loopback port) and apache2-utils (htpasswd, for its basic-auth file)
+#          loopback port), apache2-utils (htpasswd, for its basic-auth file) and chromium (the
+#          browser the web UI tests drive headless with playwright-core; no downloaded browsers)
 #   bench: nginx (the static-file baseline), wrk (the HTTP load generator), curl (NAR downloads),
 #          skopeo and docker-registry (the image benchmark's reference push and its registries)
 set -euo pipefail
 
 case "${1:-}" in
   test) wanted=(sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client skopeo:skopeo
-    docker-registry:docker-registry htpasswd:apache2-utils) ;;
+    docker-registry:docker-registry htpasswd:apache2-utils chromium:chromium) ;;
   bench) wanted=(nginx:nginx wrk:wrk curl:curl skopeo:skopeo docker-registry:docker-registry) ;;
   *)
     echo "usage: $0 test|bench" >&2

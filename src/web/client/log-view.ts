@@ -102,6 +102,8 @@ export class LogView {
     const range = parseLineHash(hash);
     if (!range || range.start > this.model.length) return false;
     this.select(range.start, Math.min(range.end, this.model.length));
+    // A line link opened from elsewhere: the log box may be below the fold, bring it into view too.
+    this.box.scrollIntoView({ block: 'nearest' });
     return true;
   }
 
