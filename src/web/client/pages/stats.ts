@@ -97,6 +97,8 @@ function timelineCharts(timeline: TimelineResponse): HTMLElement {
       labels,
       series: [{ name: 'pending', values: values('queueLength') }],
       format: formatCount,
+      // A queue is counted in builds: an axis below one build only shows rounding noise.
+      fixedMax: 1,
     }),
     chart({
       title: `Worker utilisation (${timeline.slots} slot${timeline.slots === 1 ? '' : 's'})`,
