@@ -8,6 +8,8 @@
  *  4. `git` (bench/git): builds from Git, cached by commit and fresh, against clone + nix build by hand.
  *  5. `image` (bench/image): an OCI image of a 50-path closure built and pushed, against skopeo copy.
  *  6. `hash` (bench/hash): NAR hashing of many small files and of one 1 GiB file, against `nix hash path`.
+ *  7. `follow` (bench/follow): 200 clients following the live logs of 10 running builds, against a
+ *     minimal Node SSE relay of the same lines; then a burst of 50 webhook pushes to one branch.
  * Prints absolute times and ratios; asserts nothing.
  */
 import { execFile } from 'node:child_process';
@@ -18,6 +20,7 @@ import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { kilnBin, startServerProcess } from '../test/helpers/server-process.js';
 import { runCacheBench } from './cache/index.js';
+import { runFollowBench } from './follow/index.js';
 import { runGitBench } from './git/index.js';
 import { runHashBench } from './hash/index.js';
 import { runImageBench } from './image/index.js';
@@ -148,13 +151,14 @@ async function main(): Promise<void> {
   }
 }
 
-// `node dist/bench/run.js [build|cache|git|hash|image]...` runs the named benchmarks; no argument runs them all.
+// `node dist/bench/run.js [build|cache|git|hash|image|follow]...` runs the named benchmarks; no argument runs them all.
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   build: main,
   cache: runCacheBench,
   git: runGitBench,
   hash: runHashBench,
   image: runImageBench,
+  follow: runFollowBench,
 };
 const selected = process.argv.slice(2);
 for (const name of selected.length > 0 ? selected : Object.keys(BENCHMARKS)) {

@@ -1,9 +1,11 @@
 import type { LogLineInput, LogRepo, LogStream } from '../persistence/index.js';
 
 /**
- * Buffers log lines for a few milliseconds and writes them in one transaction, so a chatty
- * builder costs one commit per batch rather than per line. Lines are committed within
- * `flushMs` of arriving: a crash loses at most that window, never a flushed line.
+ * Buffers log lines and writes them in one transaction, so a chatty builder costs one commit per
+ * batch rather than per line: at most one commit every `flushMs`. A line arriving after a quiet
+ * spell is committed at once (with whatever arrives in the same turn of the event loop), so live
+ * followers do not wait out the window; lines are committed within `flushMs` of arriving either
+ * way: a crash loses at most that window, never a flushed line.
  */
 export class LogSink {
   readonly #logs: LogRepo;
@@ -16,6 +18,7 @@ export class LogSink {
   #timer: NodeJS.Timeout | undefined;
   #chain: Promise<void> = Promise.resolve();
   #failure: Error | undefined;
+  #lastFlushAt = 0;
 
   constructor(options: {
     logs: LogRepo;
@@ -36,7 +39,10 @@ export class LogSink {
   write(stream: LogStream, text: string, ts: number = Date.now()): void {
     this.#buffer.push({ ts, stream, text });
     if (this.#buffer.length >= this.#maxBatch) void this.flush();
-    else this.#timer ??= setTimeout(() => void this.flush(), this.#flushMs);
+    else {
+      const wait = Math.max(0, this.#lastFlushAt + this.#flushMs - Date.now());
+      this.#timer ??= setTimeout(() => void this.flush(), wait);
+    }
   }
 
   /** Writes everything buffered so far; resolves when it is committed. */
@@ -47,6 +53,7 @@ export class LogSink {
     }
     const batch = this.#buffer;
     this.#buffer = [];
+    this.#lastFlushAt = Date.now();
     if (batch.length > 0) {
       this.#chain = this.#chain.then(async () => {
         try {
