@@ -303,7 +303,7 @@ export class BuildService {
     expression: string,
     recordSource: BuildSource,
   ): Promise<BuildRecord[]> {
-    const { store, clock } = this.#deps;
+    const { clock } = this.#deps;
     const now = clock();
     const groupId = valid.systems.length > 1 ? newBuildId(now) : null;
     const prepared: { id: string; system: string | null; drvPaths: string[]; dir: string }[] = [];

@@ -97,7 +97,7 @@ describe('projects: a finished run is announced (real kiln, Nix, git, HTTP)', { 
     const [evaluation] = run.json<{ builds: BuildView[] }>().builds;
     assert.ok(evaluation);
 
-    const delivery = await waitFor(async () => hooks.requests[0], {
+    const delivery = await waitFor(() => Promise.resolve(hooks.requests[0]), {
       timeoutMs: 180_000,
       what: 'the run.finished webhook',
     });
@@ -114,9 +114,11 @@ describe('projects: a finished run is announced (real kiln, Nix, git, HTTP)', { 
     assert.match(JSON.stringify(event), /https:\/\/kiln\.example\.com\/groups\//);
 
     const statuses = await waitFor(
-      async () => {
+      () => {
         const bodies = forge.requests.map((r) => JSON.parse(r.body.toString()) as { state: string });
-        return bodies.some((b) => b.state !== 'pending') ? { bodies, requests: forge.requests } : undefined;
+        return Promise.resolve(
+          bodies.some((b) => b.state !== 'pending') ? { bodies, requests: forge.requests } : undefined,
+        );
       },
       { timeoutMs: 30_000, what: 'the final commit status' },
     );
