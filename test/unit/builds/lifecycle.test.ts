@@ -26,8 +26,13 @@ describe('build state machine', () => {
     }
     assert.deepEqual(
       BUILD_STATUSES.filter((s) => isTerminal(s)),
-      ['succeeded', 'failed', 'cancelled', 'timed_out', 'superseded'],
+      ['succeeded', 'failed', 'cancelled', 'timed_out', 'superseded', 'dependency_failed'],
     );
+  });
+
+  it('fails a pending build whose dependency failed without running it', () => {
+    assert.ok(canTransition('pending', 'dependency_failed'));
+    assert.ok(!canTransition('running', 'dependency_failed'), 'a running build has its dependencies');
   });
 
   it('explains a refused transition with a conflict code', () => {
