@@ -5,14 +5,17 @@
 #          loopback port; a packaged service that may start too is not used), skopeo (the
 #          independent OCI client), docker-registry (the registry the push tests start on a
 #          loopback port), apache2-utils (htpasswd, for its basic-auth file) and chromium (the
-#          browser the web UI tests drive headless with playwright-core; no downloaded browsers)
+#          browser the web UI tests drive headless with playwright-core; no downloaded browsers),
+#          postgresql (the PostgreSQL tests start their own server on a private data directory and
+#          loopback port; the packaged service is not used)
 #   bench: nginx (the static-file baseline), wrk (the HTTP load generator), curl (NAR downloads),
 #          skopeo and docker-registry (the image benchmark's reference push and its registries)
 set -euo pipefail
 
 case "${1:-}" in
   test) wanted=(sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client skopeo:skopeo
-    docker-registry:docker-registry htpasswd:apache2-utils chromium:chromium) ;;
+    docker-registry:docker-registry htpasswd:apache2-utils chromium:chromium
+    pg_ctlcluster:postgresql) ;;
   bench) wanted=(nginx:nginx wrk:wrk curl:curl skopeo:skopeo docker-registry:docker-registry) ;;
   *)
     echo "usage: $0 test|bench" >&2

@@ -1,0 +1,89 @@
+import pg from 'pg';
+
+/**
+ * The one door to PostgreSQL for the repositories: parameterised queries and transactions over a
+ * pool. BIGINT (int8) columns come back as JavaScript numbers: kiln stores epoch milliseconds,
+ * sequence numbers and byte counts in them, all far below 2^53.
+ */
+export interface PgDb {
+  /** Rows of one statement (`$1`, `$2`, ... placeholders). */
+  query<R extends object = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  /** Number of rows the statement changed. */
+  execute(sql: string, params?: readonly unknown[]): Promise<number>;
+  /**
+   * Runs `fn` in one transaction on one connection (BEGIN … COMMIT, ROLLBACK on a throw). Nested
+   * calls on the transaction's PgDb run inside the same transaction.
+   */
+  transaction<T>(fn: (tx: PgDb) => Promise<T>): Promise<T>;
+}
+
+/** A pool with its PgDb; `end()` closes every connection. */
+export interface PgPool extends PgDb {
+  readonly pool: pg.Pool;
+  end(): Promise<void>;
+}
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+const toNumber = (value: string): number => Number(value);
+const types = {
+  getTypeParser: ((oid: number, format?: 'text') =>
+    oid === INT8_OID || oid === NUMERIC_OID
+      ? toNumber
+      : (pg.types.getTypeParser(oid, format) as unknown)) as typeof pg.types.getTypeParser,
+};
+
+export function createPgPool(connectionString: string, options: { max?: number } = {}): PgPool {
+  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, types });
+  // An idle client losing its connection (server restart) must not crash the process; the next
+  // query gets a fresh connection or a clear error.
+  pool.on('error', () => undefined);
+  const db = onClient(pool);
+  return {
+    pool,
+    query: db.query,
+    execute: db.execute,
+    async transaction<T>(fn: (tx: PgDb) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      let broken: unknown;
+      try {
+        await client.query('BEGIN');
+        const result = await fn(inTransaction(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+          broken = rollbackError;
+        });
+        throw error;
+      } finally {
+        // A connection whose ROLLBACK failed is in an unknown state: destroy it.
+        client.release(broken instanceof Error ? broken : undefined);
+      }
+    },
+    end: () => pool.end(),
+  };
+}
+
+type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
+
+function onClient(target: Queryable): Pick<PgDb, 'query' | 'execute'> {
+  return {
+    async query<R extends object>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+      const result = await target.query<R>(sql, params as unknown[]);
+      return result.rows;
+    },
+    async execute(sql: string, params: readonly unknown[] = []): Promise<number> {
+      const result = await target.query(sql, params as unknown[]);
+      return result.rowCount ?? 0;
+    },
+  };
+}
+
+function inTransaction(client: pg.PoolClient): PgDb {
+  const db: PgDb = {
+    ...onClient(client),
+    transaction: (fn) => fn(db),
+  };
+  return db;
+}
