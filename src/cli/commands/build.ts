@@ -5,13 +5,9 @@ import { KilnError } from '../../errors/index.js';
 import type { BuildPlan } from '../args/index.js';
 import type { KilnClient } from '../client.js';
 import { connect } from '../connection.js';
-import { signalHook, timingOf, writeJson, writeLine, type CliIo } from '../io.js';
+import { writeJson, writeLine, type CliIo } from '../io.js';
 import { groupStatus, summaryLines } from '../render/build.js';
-import { watchBuild } from '../watch.js';
-import { FollowDisplay } from './display.js';
-
-/** Exit code when the user interrupts a wait (the build itself keeps running on the server). */
-export const INTERRUPTED = 130;
+import { FollowSession } from './follow-session.js';
 
 /** The request body for a plan; reads `--file` relative to `cwd`. */
 export function submitBody(plan: BuildPlan, cwd: string): SubmitBuildBody {
@@ -132,52 +128,15 @@ export async function reportBuilds(
     return 0;
   }
 
-  const timing = timingOf(io);
-  const display = new FollowDisplay(io, {
-    // With --json, stdout carries exactly one JSON document: the log goes to stderr.
-    logSink: plan.json ? io.stderr : io.stdout,
-    statusLine: io.isTTY && !plan.json,
-    redrawIntervalMs: timing.redrawIntervalMs,
-  });
+  const session = new FollowSession(client, io, { mode: plan.mode, json: plan.json });
   const several = builds.length > 1;
-  for (const build of builds) display.add(build, several ? (build.system ?? build.id) : undefined);
-
-  const controller = new AbortController();
-  let interrupted = false;
-  const removeSignal = signalHook(io)(() => {
-    interrupted = true;
-    controller.abort(new Error('interrupted'));
-  });
-  display.start();
   let finals: BuildView[];
   try {
-    finals = await Promise.all(
-      builds.map((build) =>
-        watchBuild(client, build.id, {
-          timing,
-          wantLines: plan.mode === 'follow',
-          signal: controller.signal,
-          onLine: plan.mode === 'follow' ? (line) => display.line(build.id, line) : undefined,
-          onProgress: (progress) => display.progress(build.id, progress),
-          onStatus: (view) => display.status(view),
-        }),
-      ),
-    );
+    finals = await session.watch(builds, (build) => (several ? (build.system ?? build.id) : undefined));
   } catch (err) {
-    display.stop();
-    if (!interrupted) throw err;
-    const ids = builds.map((b) => b.id).join(' ');
-    writeLine(
-      io.stderr,
-      `interrupted: the build keeps running on the server (kiln cancel ${ids} to stop it)`,
-    );
-    return INTERRUPTED;
-  } finally {
-    removeSignal();
-    // Ends the other watchers when one failed.
-    controller.abort();
+    return session.interruptedBy(err, 'build');
   }
-  display.stop();
+  session.close();
 
   if (plan.json) writeJson(io.stdout, jsonResult(finals));
   else for (const build of finals) for (const line of summaryLines(build)) writeLine(io.stdout, line);

@@ -3,7 +3,7 @@ import { connect } from '../connection.js';
 import { signalHook, timingOf, writeLine, type CliIo } from '../io.js';
 import { sanitizeForTerminal, stripControl } from '../render/text.js';
 import { LOG_PAGE, watchBuild } from '../watch.js';
-import { INTERRUPTED } from './build.js';
+import { INTERRUPTED } from './follow-session.js';
 import { FollowDisplay } from './display.js';
 
 export async function runLogs(plan: LogsPlan, io: CliIo): Promise<number> {

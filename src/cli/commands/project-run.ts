@@ -1,11 +1,9 @@
 import type { BuildView, ListBuildsResponse } from '../../api/index.js';
 import type { KilnClient } from '../client.js';
-import { signalHook, timingOf, writeJson, writeLine, type CliIo } from '../io.js';
+import { writeJson, writeLine, type CliIo } from '../io.js';
 import { formatDuration } from '../render/duration.js';
 import { groupStatus, summaryLines } from '../render/build.js';
-import { watchBuild } from '../watch.js';
-import { INTERRUPTED } from './build.js';
-import { FollowDisplay } from './display.js';
+import { FollowSession } from './follow-session.js';
 
 /**
  * `--json` of a project run: always a group, since a run is a matrix (an evaluation and one child
@@ -81,60 +79,20 @@ export async function reportRun(
     return 0;
   }
 
-  const timing = timingOf(io);
-  const display = new FollowDisplay(io, {
-    // With --json, stdout carries exactly one JSON document: the log goes to stderr.
-    logSink: plan.json ? io.stderr : io.stdout,
-    statusLine: io.isTTY && !plan.json,
-    redrawIntervalMs: timing.redrawIntervalMs,
-  });
-  const controller = new AbortController();
-  let interrupted = false;
-  const removeSignal = signalHook(io)(() => {
-    interrupted = true;
-    controller.abort(new Error('interrupted'));
-  });
-  // The builds being waited for (the evaluation, then the matrix's children): what cancel can stop.
-  let following: readonly BuildView[] = builds;
-  const follow = (list: readonly BuildView[]): Promise<BuildView[]> => {
-    following = list;
-    for (const build of list) display.add(build, runLabel(build));
-    return Promise.all(
-      list.map((build) =>
-        watchBuild(client, build.id, {
-          timing,
-          wantLines: plan.mode === 'follow',
-          signal: controller.signal,
-          onLine: plan.mode === 'follow' ? (line) => display.line(build.id, line) : undefined,
-          onProgress: (progress) => display.progress(build.id, progress),
-          onStatus: (view) => display.status(view),
-        }),
-      ),
-    );
-  };
-
-  display.start();
+  const session = new FollowSession(client, io, { mode: plan.mode, json: plan.json });
   let submitted: BuildView[];
   const children: BuildView[] = [];
   try {
-    submitted = await follow(builds);
+    submitted = await session.watch(builds, runLabel);
     // A matrix's evaluation ends by queueing its children: follow those next.
     for (const parent of submitted) {
       if (parent.source.matrix === undefined || parent.status !== 'succeeded') continue;
-      children.push(...(await follow(await childrenOf(client, parent))));
+      children.push(...(await session.watch(await childrenOf(client, parent), runLabel)));
     }
   } catch (err) {
-    display.stop();
-    if (!interrupted) throw err;
-    const ids = following.map((b) => b.id).join(' ');
-    writeLine(io.stderr, `interrupted: the run keeps going on the server (kiln cancel ${ids} to stop it)`);
-    return INTERRUPTED;
-  } finally {
-    removeSignal();
-    // Ends the other watchers when one failed.
-    controller.abort();
+    return session.interruptedBy(err, 'run');
   }
-  display.stop();
+  session.close();
 
   const all = [...submitted, ...children];
   if (plan.json) writeJson(io.stdout, runJson(all));
