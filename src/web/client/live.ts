@@ -1,4 +1,5 @@
 import type { ApiClient } from './api.js';
+import type { BuildView } from './types.js';
 
 /** Reconnect delay after `attempt` failures in a row: 0.5 s doubling, at most 15 s. */
 export function backoffMs(attempt: number): number {
@@ -44,6 +45,38 @@ export function follow(
     }
   };
   void run();
+}
+
+/**
+ * Follows every build's status changes (`/api/v1/events`) for a page: `reload` runs again after a
+ * reconnect (to catch what was missed), `dot` shows whether the stream is live.
+ */
+export function followBuildEvents(
+  api: ApiClient,
+  dot: HTMLElement,
+  reload: () => Promise<void>,
+  onBuild: (build: BuildView) => void,
+  signal: AbortSignal,
+): void {
+  let first = true;
+  follow(
+    api,
+    () => '/api/v1/events',
+    {
+      onConnect: async () => {
+        if (!first) await reload();
+        first = false;
+      },
+      onState: (live) => {
+        dot.classList.toggle('on', live);
+        dot.title = live ? 'live' : 'reconnecting…';
+      },
+      onEvent: (event, data) => {
+        if (event === 'build') onBuild(JSON.parse(data) as BuildView);
+      },
+    },
+    signal,
+  );
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

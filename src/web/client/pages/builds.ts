@@ -12,7 +12,7 @@ import {
 } from '../build-list.js';
 import { errorBox, h, link, relativeTime, replaceChildren, setLocation, statusBadge } from '../dom.js';
 import { elapsedMs, formatDuration } from '../format.js';
-import { follow } from '../live.js';
+import { followBuildEvents } from '../live.js';
 import type { Page, PageContext } from '../page.js';
 import { BUILD_STATUSES, type BuildView, type ListBuildsResponse } from '../types.js';
 
@@ -252,25 +252,7 @@ export const buildsPage: Page = {
     );
 
     // Live: every status change of every build; a reconnect reloads the first page (missed events).
-    let first = true;
-    follow(
-      ctx.api,
-      () => '/api/v1/events',
-      {
-        onConnect: async () => {
-          if (!first) await reload();
-          first = false;
-        },
-        onState: (live) => {
-          liveDot.classList.toggle('on', live);
-          liveDot.title = live ? 'live' : 'reconnecting…';
-        },
-        onEvent: (event, data) => {
-          if (event === 'build') upsert(JSON.parse(data) as BuildView);
-        },
-      },
-      stop.signal,
-    );
+    followBuildEvents(ctx.api, liveDot, reload, upsert, stop.signal);
     void reload();
     void loadProjects(ctx, projectNames);
 

@@ -10,7 +10,7 @@ import {
   groupTimes,
   matrixGrid,
 } from '../group-model.js';
-import { follow } from '../live.js';
+import { followBuildEvents } from '../live.js';
 import type { Page } from '../page.js';
 import type { BuildView } from '../types.js';
 import { keyValues, muted, pageStyles, scrollTable, section, tile } from './widgets.js';
@@ -245,26 +245,14 @@ export const groupPage: Page = {
       }
     };
 
-    let first = true;
-    follow(
+    followBuildEvents(
       ctx.api,
-      () => '/api/v1/events',
-      {
-        onConnect: async () => {
-          if (!first) await reload();
-          first = false;
-        },
-        onState: (live) => {
-          liveDot.classList.toggle('on', live);
-          liveDot.title = live ? 'live' : 'reconnecting…';
-        },
-        onEvent: (event, data) => {
-          if (event !== 'build') return;
-          const build = JSON.parse(data) as BuildView;
-          if (build.groupId !== id && build.id !== id) return;
-          builds.set(build.id, build);
-          redraw();
-        },
+      liveDot,
+      reload,
+      (build) => {
+        if (build.groupId !== id && build.id !== id) return;
+        builds.set(build.id, build);
+        redraw();
       },
       stop.signal,
     );
