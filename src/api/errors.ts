@@ -92,6 +92,9 @@ export function errorHandler(
   const size = kilnError.details?.['size'];
   // HTTP asks a 416 to say how large the object is.
   if (status === 416 && typeof size === 'number') void reply.header('content-range', `bytes */${size}`);
+  // A temporary outage (the database restarting, an upstream down): say when to come back.
+  const retryAfter = kilnError.details?.['retryAfterSeconds'];
+  if (status === 503 && typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
   void reply.status(status).send({
     error: {
       code: kilnError.code,

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { KilnError } from '../../errors/index.js';
 
 /**
  * The one door to PostgreSQL for the repositories: parameterised queries and transactions over a
@@ -44,12 +45,13 @@ export function createPgPool(connectionString: string, options: { max?: number }
     query: db.query,
     execute: db.execute,
     async transaction<T>(fn: (tx: PgDb) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      const client = await pool.connect().catch(rethrowUnavailable);
       let broken: unknown;
       try {
-        await client.query('BEGIN');
-        const result = await fn(inTransaction(client));
-        await client.query('COMMIT');
+        const tx = inTransaction(client);
+        await tx.execute('BEGIN');
+        const result = await fn(tx);
+        await tx.execute('COMMIT');
         return result;
       } catch (error) {
         await client.query('ROLLBACK').catch((rollbackError: unknown) => {
@@ -70,11 +72,11 @@ type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
 function onClient(target: Queryable): Pick<PgDb, 'query' | 'execute'> {
   return {
     async query<R extends object>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-      const result = await target.query<R>(sql, params as unknown[]);
+      const result = await target.query<R>(sql, params as unknown[]).catch(rethrowUnavailable);
       return result.rows;
     },
     async execute(sql: string, params: readonly unknown[] = []): Promise<number> {
-      const result = await target.query(sql, params as unknown[]);
+      const result = await target.query(sql, params as unknown[]).catch(rethrowUnavailable);
       return result.rowCount ?? 0;
     },
   };
@@ -86,4 +88,54 @@ function inTransaction(client: pg.PoolClient): PgDb {
     transaction: (fn) => fn(db),
   };
   return db;
+}
+
+/** How long a client should wait before retrying while the database is unreachable (Retry-After). */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** SQLSTATE classes and socket errors that mean "the database cannot be reached right now". */
+const UNREACHABLE_SQLSTATES = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+]);
+const UNREACHABLE_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+]);
+
+/** True when `error` says the database is down or the connection was lost, not that a query was wrong. */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (UNREACHABLE_SQLSTATES.has(code) || UNREACHABLE_ERRNOS.has(code)))
+    return true;
+  return /^Connection terminated|connection timeout|Client has encountered a connection error/i.test(
+    error.message,
+  );
+}
+
+/**
+ * A lost database is a temporary condition the caller may retry (503 with Retry-After at the HTTP
+ * edge), not an internal error; every other error passes through unchanged.
+ */
+function rethrowUnavailable(error: unknown): never {
+  if (isDatabaseUnreachable(error)) {
+    throw new KilnError(
+      'KILN_ERR_UNAVAILABLE',
+      'the database is unreachable; try again shortly',
+      { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS },
+      { cause: error },
+    );
+  }
+  throw error;
 }

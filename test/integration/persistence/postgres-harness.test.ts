@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { KilnError } from '../../../src/errors/index.js';
 import { createPgPool } from '../../../src/persistence/postgres/db.js';
 import { postgresUnavailableReason, sharedPostgres } from '../../helpers/postgres.js';
 
 void describe('PostgreSQL test server', { skip: postgresUnavailableReason() ?? false }, () => {
-  void it('gives each caller a fresh database and survives a restart', async () => {
+  void it('gives each caller a fresh database; a stopped server is a coded outage, and the pool reconnects after a restart', async () => {
     const server = await sharedPostgres();
     const url = await server.createDatabase();
     const db = createPgPool(url, { max: 2 });
@@ -21,7 +22,17 @@ void describe('PostgreSQL test server', { skip: postgresUnavailableReason() ?? f
         /rolled back/,
       );
       await server.stop();
-      await assert.rejects(db.query('SELECT 1'));
+      // A stopped database is a temporary outage the HTTP edge answers with 503 and Retry-After.
+      await assert.rejects(db.query('SELECT 1'), (error: unknown) => {
+        assert.ok(error instanceof KilnError);
+        assert.equal(error.code, 'KILN_ERR_UNAVAILABLE');
+        assert.equal(error.details?.['retryAfterSeconds'], 5);
+        return true;
+      });
+      await assert.rejects(
+        db.transaction(() => Promise.resolve()),
+        (error: unknown) => error instanceof KilnError && error.code === 'KILN_ERR_UNAVAILABLE',
+      );
       await server.start();
       assert.deepEqual(await db.query('SELECT n FROM t'), [{ n: 2 ** 40 }]);
     } finally {
