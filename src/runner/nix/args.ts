@@ -14,6 +14,15 @@ export interface NixSettings {
   substituters?: readonly string[];
   /** Keys whose signatures make a substituted path acceptable (`trusted-public-keys`). */
   trustedPublicKeys?: readonly string[];
+  /**
+   * Nix's `--store`: a worker's own store (a chroot store directory such as `/srv/w1`, or a URL
+   * like `local?root=/srv/w1`); absent or empty means the machine's store.
+   */
+  store?: string;
+  /** Nix's `builders` value: machines text, or `@FILE`; absent or empty means local builds only. */
+  builders?: string;
+  /** Remote builders fetch their inputs from the substituters themselves instead of from us. */
+  buildersUseSubstitutes?: boolean;
 }
 
 /** One program with its arguments, ready for runSupervised. */
@@ -24,7 +33,23 @@ export interface NixInvocation {
 
 const option = (name: string, value: string): string[] => ['--option', name, value];
 
-/** The `--option` list every invocation gets. */
+/** `--store STORE` when a worker has a store of its own; every command touching the store gets it. */
+export function storeArgs(settings: Pick<NixSettings, 'store'>): string[] {
+  return settings.store ? ['--store', settings.store] : [];
+}
+
+/** `builders` always (so nix.conf's never applies), and `builders-use-substitutes` with builders. */
+function builderOptions(settings: NixSettings): string[] {
+  const builders = settings.builders ?? '';
+  return [
+    ...option('builders', builders),
+    ...(builders === ''
+      ? []
+      : option('builders-use-substitutes', settings.buildersUseSubstitutes === false ? 'false' : 'true')),
+  ];
+}
+
+/** The `--option` list (and `--store`) every invocation gets. */
 export function commonOptions(settings: NixSettings): string[] {
   if (!Number.isInteger(settings.cores) || settings.cores < 0)
     throw new RangeError('cores must be an integer >= 0');
@@ -47,6 +72,8 @@ export function commonOptions(settings: NixSettings): string[] {
     ...option('experimental-features', 'nix-command flakes'),
     ...option('cores', String(settings.cores)),
     ...option('max-jobs', String(settings.maxJobs)),
+    ...builderOptions(settings),
+    ...storeArgs(settings),
   ];
 }
 
@@ -181,10 +208,14 @@ export function showDerivationArgs(
 }
 
 /** `nix-store --check-validity --print-invalid PATHS`: prints the paths that are not valid. */
-export function checkValidityArgs(binDir: string, paths: readonly string[]): NixInvocation {
+export function checkValidityArgs(
+  binDir: string,
+  paths: readonly string[],
+  settings: Pick<NixSettings, 'store'> = {},
+): NixInvocation {
   return {
     command: join(binDir, 'nix-store'),
-    args: ['--check-validity', '--print-invalid', '--', ...paths],
+    args: ['--check-validity', '--print-invalid', ...storeArgs(settings), '--', ...paths],
   };
 }
 
@@ -198,6 +229,8 @@ export interface BuildEnvOptions {
   home: string;
   /** NIX_PATH for `<nixpkgs>` lookups; empty or absent leaves it unset. */
   nixPath?: string;
+  /** NIX_SSHOPTS for remote builders' ssh (e.g. `-p 2222`: Nix 2.8's ssh URIs carry no port). */
+  sshOptions?: string;
 }
 
 /** The complete environment of a Nix child: nothing leaks in from kiln's own environment. */
@@ -208,6 +241,7 @@ export function buildEnv(opts: BuildEnvOptions): Record<string, string> {
     LANG: 'C.UTF-8',
   };
   if (opts.nixPath) env.NIX_PATH = opts.nixPath;
+  if (opts.sshOptions) env.NIX_SSHOPTS = opts.sshOptions;
   return env;
 }
 

@@ -29,6 +29,7 @@ export { stripAnsi } from './ansi.js';
 export { parseHashMismatches, type HashMismatch } from './hash-mismatch.js';
 export {
   buildEnv,
+  checkValidityArgs,
   commonOptions,
   evalArgs,
   showDerivationArgs,
@@ -36,6 +37,7 @@ export {
   parseArgs,
   pathInfoArgs,
   realiseArgs,
+  storeArgs,
   versionArgs,
   type BuildEnvOptions,
   type InstantiateArgsOptions,
@@ -68,3 +70,5 @@ export {
   type MatrixEvalError,
   type MatrixEvaluation,
 } from './matrix.js';
+export { parseMachines, machineSystems, type NixMachine } from './machines.js';
+export { loadBuilders, type LoadedBuilders } from './builders.js';

@@ -6,13 +6,15 @@ export interface PathInfoQueryOptions {
   binDir?: string | undefined;
   /** HOME for Nix (its caches); default /tmp. */
   home?: string | undefined;
+  /** Nix's `--store` (a worker's own store); absent or empty: the machine's. */
+  store?: string | undefined;
   signal?: AbortSignal | undefined;
 }
 
 const MAX_STDERR_LINES = 20;
 
 /**
- * `nix path-info --json --recursive PATHS` against the local store: the JSON text, for the caller's
+ * `nix path-info --json --recursive PATHS` against the local store (or `options.store`): the JSON text, for the caller's
  * parser (a push needs hashes and signatures, an image the graph). Fails with KILN_ERR_NIX and
  * Nix's first lines of complaint.
  */
@@ -31,6 +33,7 @@ export async function queryPathInfoJson(
       'path-info',
       '--json',
       '--recursive',
+      ...(options.store ? ['--store', options.store] : []),
       '--',
       ...paths,
     ],

@@ -19,6 +19,7 @@ import {
 import { callNix, failureText, isShowTraceHint, spawnFailure, type NixCallResult } from './exec.js';
 import { createInternalJsonParser, type NixEvent } from './internal-json.js';
 import { positionOf, requireFile, validateEnv } from './checks.js';
+import type { NixMachine } from './machines.js';
 import { LogTail, classifyFailure, type RealiseResult } from './outcome.js';
 import { parseHashMismatches } from './hash-mismatch.js';
 import { closureSizesFromPathInfo, sumClosureNarSize } from './path-info.js';
@@ -45,6 +46,16 @@ export interface NixRunnerOptions {
   substituters?: readonly string[];
   /** Keys the substituted paths must be signed with (default: nix.conf's). */
   trustedPublicKeys?: readonly string[];
+  /** Nix's `--store` for every command: a worker's own store; absent or empty: the machine's. */
+  store?: string;
+  /** Nix's `builders` (machines text or `@FILE`, see machines.ts); absent or empty: local builds only. */
+  builders?: string;
+  /** The checked machines behind `builders` (for reporting; Nix reads `builders` itself). */
+  builderMachines?: readonly NixMachine[];
+  /** `builders-use-substitutes` when there are builders (default true). */
+  buildersUseSubstitutes?: boolean;
+  /** NIX_SSHOPTS for the builders' ssh, e.g. `-p 2222`. */
+  sshOptions?: string;
   /** HOME of Nix processes (its caches live there); default the current user's home. */
   home?: string;
   /** SIGTERM → SIGKILL grace when a build is cancelled or times out (default 2000 ms). */
@@ -121,6 +132,7 @@ export class NixRunner {
   readonly #killGraceMs: number;
   readonly #wallClockSlackMs: number;
   readonly #evalTimeoutMs: number;
+  readonly #builderMachines: readonly NixMachine[];
 
   constructor(options: NixRunnerOptions) {
     this.#binDir = options.binDir;
@@ -132,6 +144,9 @@ export class NixRunner {
       maxJobs: options.maxJobs,
       substituters: [...(options.substituters ?? [])],
       trustedPublicKeys: [...(options.trustedPublicKeys ?? [])],
+      store: options.store ?? '',
+      builders: options.builders ?? '',
+      buildersUseSubstitutes: options.buildersUseSubstitutes ?? true,
     };
     // Validate the settings now rather than on the first build.
     parseArgs(this.#binDir, this.#settings, '/dev/null');
@@ -139,10 +154,22 @@ export class NixRunner {
       binDir: options.binDir,
       home: options.home ?? homedir(),
       nixPath: options.nixPath,
+      sshOptions: options.sshOptions,
     });
     this.#killGraceMs = options.killGraceMs ?? 2000;
     this.#wallClockSlackMs = options.wallClockSlackMs ?? 1000;
     this.#evalTimeoutMs = options.evalTimeoutMs ?? 10 * 60 * 1000;
+    this.#builderMachines = [...(options.builderMachines ?? [])];
+  }
+
+  /** The store this runner builds into ('' for the machine's). */
+  get store(): string {
+    return this.#settings.store ?? '';
+  }
+
+  /** The remote builders Nix may send builds to (empty: local builds only). */
+  get builderMachines(): readonly NixMachine[] {
+    return this.#builderMachines;
   }
 
   /** Whether builds here run in the sandbox (after `auto` was resolved). */
@@ -459,7 +486,7 @@ export class NixRunner {
   /** Whether every path is valid in the store (so a cached result can still be used). */
   async pathsValid(paths: readonly string[], signal?: AbortSignal): Promise<boolean> {
     if (paths.length === 0) return true;
-    const call = await this.#call(checkValidityArgs(this.#binDir, paths), signal, undefined, {
+    const call = await this.#call(checkValidityArgs(this.#binDir, paths, this.#settings), signal, undefined, {
       collectStdout: true,
     });
     return call.process.exitCode === 0 && call.stdout.every((line) => line.trim() === '');
@@ -533,6 +560,7 @@ export class NixRunner {
   static async probeSandbox(opts: {
     binDir: string;
     sandboxShell: string;
+    store?: string;
     home?: string;
     signal?: AbortSignal;
   }): Promise<boolean> {

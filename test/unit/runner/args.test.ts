@@ -2,11 +2,15 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   buildEnv,
+  checkValidityArgs,
   commonOptions,
+  evalArgs,
   instantiateArgs,
   parseArgs,
   pathInfoArgs,
   realiseArgs,
+  showDerivationArgs,
+  storeArgs,
   versionArgs,
   type NixSettings,
 } from '../../../src/runner/nix/index.js';
@@ -167,5 +171,58 @@ describe('buildEnv', () => {
     } finally {
       delete process.env.KILN_SECRET_FOR_TEST;
     }
+  });
+});
+
+describe('a worker with its own store and remote builders', () => {
+  const worker: NixSettings = {
+    ...settings,
+    store: '/srv/kiln/w1',
+    builders: '@/etc/kiln/machines',
+  };
+
+  it('gives every command that touches the store --store, once', () => {
+    const invocations = [
+      parseArgs('/nix/bin', worker, '/tmp/a.nix'),
+      instantiateArgs('/nix/bin', worker, { file: '/tmp/a.nix' }),
+      realiseArgs('/nix/bin', worker, {
+        drvPaths: ['/nix/store/x.drv'],
+        timeoutSeconds: 0,
+        maxSilentSeconds: 0,
+      }),
+      pathInfoArgs('/nix/bin', worker, ['/nix/store/x']),
+      evalArgs('/nix/bin', worker, { expr: '1' }),
+      showDerivationArgs('/nix/bin', worker, ['/nix/store/x.drv']),
+      checkValidityArgs('/nix/bin', ['/nix/store/x'], worker),
+    ];
+    for (const { command, args } of invocations) {
+      const at = args.flatMap((a, i) => (a === '--store' ? [i] : []));
+      assert.equal(at.length, 1, `${command} ${args.join(' ')}`);
+      assert.equal(args[at[0]! + 1], '/srv/kiln/w1');
+      // Options come before `--`, after which only paths follow.
+      const end = args.indexOf('--');
+      if (end >= 0) assert.ok(at[0]! < end);
+    }
+    assert.ok(!commonOptions(settings).includes('--store'));
+    assert.ok(!checkValidityArgs('/nix/bin', ['/nix/store/x']).args.includes('--store'));
+    assert.deepEqual(storeArgs({ store: '' }), []);
+  });
+
+  it('passes builders and builders-use-substitutes, and clears builders otherwise', () => {
+    const args = commonOptions(worker);
+    assert.equal(optionValue(args, 'builders'), '@/etc/kiln/machines');
+    assert.equal(optionValue(args, 'builders-use-substitutes'), 'true');
+    assert.equal(
+      optionValue(commonOptions({ ...worker, buildersUseSubstitutes: false }), 'builders-use-substitutes'),
+      'false',
+    );
+    // nix.conf's builders never apply to kiln's builds.
+    assert.equal(optionValue(commonOptions(settings), 'builders'), '');
+    assert.equal(optionValue(commonOptions(settings), 'builders-use-substitutes'), undefined);
+  });
+
+  it('hands NIX_SSHOPTS to Nix only when set', () => {
+    assert.equal(buildEnv({ binDir: '/b', home: '/h', sshOptions: '-p 2222' }).NIX_SSHOPTS, '-p 2222');
+    assert.equal(buildEnv({ binDir: '/b', home: '/h' }).NIX_SSHOPTS, undefined);
   });
 });
