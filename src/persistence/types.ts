@@ -5,8 +5,10 @@
  */
 
 import type { CacheRepo } from './cache-types.js';
+import type { WorkerRepo } from './worker-types.js';
 
 export type * from './cache-types.js';
+export type * from './worker-types.js';
 
 export const BUILD_STATUSES = [
   'pending',
@@ -639,6 +641,8 @@ export interface Store {
   readonly templates: TemplateRepo;
   readonly versionSyncs: VersionSyncRepo;
   readonly projects: ProjectRepo;
+  /** The worker registry (src/persistence/worker-types.ts). */
+  readonly workers: WorkerRepo;
   /** Applies pending numbered migrations; idempotent. */
   migrate(): Promise<void>;
   close(): Promise<void>;

@@ -21,6 +21,7 @@ import { tokenAndSettingsTests } from './tokens-settings.js';
 import { versionSyncTests } from './version-syncs.js';
 import { projectTests } from './projects.js';
 import { runTests } from './runs.js';
+import { workerRegistryTests } from './workers.js';
 
 export type { OpenStore } from './harness.js';
 
@@ -53,5 +54,6 @@ export function runStoreConformance(backendName: string, openStore: OpenStore): 
     timelineTests(storeTest);
     runTests(storeTest);
     projectTests(storeTest);
+    workerRegistryTests(storeTest);
   });
 }

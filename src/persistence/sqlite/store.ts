@@ -11,6 +11,7 @@ import { SqliteTemplateRepo } from './template-repo.js';
 import { SqliteTokenRepo } from './token-repo.js';
 import { SqliteVersionSyncRepo } from './version-sync-repo.js';
 import { SqliteProjectRepo } from './project-repo.js';
+import { SqliteWorkerRepo } from './worker-repo.js';
 
 /** Copied next to the compiled module by scripts/copy-assets.mjs. */
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
@@ -64,6 +65,9 @@ class SqliteStore implements Store {
   get projects(): SqliteProjectRepo {
     return this.prepared().projects;
   }
+  get workers(): SqliteWorkerRepo {
+    return this.prepared().workers;
+  }
 
   async migrate(): Promise<void> {
     const migrations = await readMigrations(MIGRATIONS_DIR);
@@ -88,6 +92,7 @@ class SqliteStore implements Store {
       templates: new SqliteTemplateRepo(this.db),
       versionSyncs: new SqliteVersionSyncRepo(this.db),
       projects: new SqliteProjectRepo(this.db),
+      workers: new SqliteWorkerRepo(this.db),
     };
     return this.repos;
   }
@@ -103,4 +108,5 @@ interface Repos {
   templates: SqliteTemplateRepo;
   versionSyncs: SqliteVersionSyncRepo;
   projects: SqliteProjectRepo;
+  workers: SqliteWorkerRepo;
 }
