@@ -42,6 +42,12 @@ export {
   XZ_DECOMPRESS_MEMLIMIT_BYTES,
 } from '../compression/index.js';
 export { createFsStorage, type FsObjectStorage } from './storage/fs.js';
+export {
+  createS3Storage,
+  S3_MIN_PART_BYTES,
+  type S3ObjectStorage,
+  type S3StorageOptions,
+} from './storage/s3.js';
 export { isValidKey, assertValidKey, MAX_KEY_LENGTH, MAX_SEGMENT_LENGTH } from './storage/keys.js';
 export { resolveRange } from './storage/range.js';
 export type { ObjectStorage, ObjectInfo, ByteRange, ReadResult, WriteOptions } from './storage/types.js';

@@ -62,4 +62,10 @@ export interface ObjectStorage {
   ): Promise<ObjectInfo>;
   delete(key: string): Promise<boolean>;
   list(prefix: string): AsyncIterable<ObjectInfo>;
+  /**
+   * Optional: a URL anyone holding it can GET the object from for `expiresSeconds`, without
+   * kiln in the way (S3's presigned URLs). Backends that cannot hand out such URLs leave it out.
+   * The URL does not check that the object exists.
+   */
+  downloadUrl?(key: string, expiresSeconds: number): Promise<string>;
 }
