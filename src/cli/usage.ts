@@ -36,7 +36,8 @@ Exit codes: 0 success; 1 a waited-for build did not succeed, or a server/network
 2 bad input (usage errors and requests the server rejected with a 4xx status).`;
 
 const TOPICS: Record<string, string> = {
-  serve: `Usage: kiln serve [--data DIR] [--listen HOST:PORT] [--concurrency N]
+  serve: `Usage: kiln serve [--data DIR] [--listen HOST:PORT] [--concurrency N] [--nix-store DIR]
+                  [--builders FILE] [--substituter URL]... [--trusted-public-key KEY]...
 
 Runs the API, web UI, binary caches and build workers in one process; all state lives under DIR.
 On first start an admin token is written to DIR/admin.token (mode 0600).
@@ -45,6 +46,10 @@ Options:
   --data DIR           state directory (default ./.kiln)
   --listen HOST:PORT   address to listen on (default 127.0.0.1:7070; port 0 picks a free port)
   --concurrency N      builds run at the same time
+  --nix-store DIR      this worker's own Nix store (a chroot store, or a URL like local?root=DIR)
+  --builders FILE      a Nix machines file: Nix sends builds to these remote builders
+  --substituter URL    a binary cache to substitute from, e.g. SERVER/cache/main (repeatable)
+  --trusted-public-key KEY   a key substituted paths may be signed with (repeatable)
 
 Stops cleanly on SIGINT or SIGTERM.`,
 

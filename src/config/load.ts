@@ -49,7 +49,12 @@ function fromEnv(env: Env): Record<string, unknown> {
       substituters: pick('KILN_SUBSTITUTERS')?.split(/\s+/).filter(Boolean),
       trustedPublicKeys: pick('KILN_TRUSTED_PUBLIC_KEYS')?.split(/\s+/).filter(Boolean),
     },
-    nix: { nixPath: pick('NIX_PATH') },
+    nix: {
+      nixPath: pick('NIX_PATH'),
+      store: pick('KILN_NIX_STORE'),
+      builders: pick('KILN_BUILDERS'),
+      sshOptions: pick('NIX_SSHOPTS'),
+    },
     git: {
       allowLocal:
         pick('KILN_GIT_ALLOW_LOCAL') === undefined ? undefined : pick('KILN_GIT_ALLOW_LOCAL') === '1',
@@ -69,6 +74,11 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
     }
   }
   return out;
+}
+
+/** A store given as a directory (a chroot store), not a URL nor one of Nix's store names. */
+function isStoreDirectory(store: string): boolean {
+  return !/[:?]/.test(store) && !['auto', 'daemon', 'local'].includes(store);
 }
 
 /**
@@ -93,6 +103,8 @@ export function loadConfig(input: ConfigInput, env: Env = process.env): KilnConf
   else if (!isAbsolute(config.builds.workspaceDir))
     config.builds.workspaceDir = resolve(config.builds.workspaceDir);
   if (config.git.knownHostsFile === '') config.git.knownHostsFile = join(config.dataDir, 'known_hosts');
+  if (config.nix.store !== '' && isStoreDirectory(config.nix.store))
+    config.nix.store = resolve(config.nix.store);
   if (config.cache.storageDir === '') config.cache.storageDir = join(config.dataDir, 'warehouse');
   else if (!isAbsolute(config.cache.storageDir)) config.cache.storageDir = resolve(config.cache.storageDir);
   // Seed 002's NIX_CACHE_URL: an external cache builds substitute from.

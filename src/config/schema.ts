@@ -29,6 +29,25 @@ export const ConfigSchema = Type.Object(
         extraPlatforms: Type.Array(Type.String(), { default: ['i686-linux'] }),
         nixPath: Type.String({ default: '', description: 'NIX_PATH given to evaluations.' }),
         cores: Type.Integer({ minimum: 0, default: 0 }),
+        store: Type.String({
+          default: '',
+          description:
+            "This worker's own Nix store (Nix's --store: a chroot store directory or a store URL such as local?root=DIR); empty: the machine's store.",
+        }),
+        builders: Type.String({
+          default: '',
+          description:
+            'Nix remote builders: machines-file text (lines or ;-separated) or the absolute path of a machines file; empty: build locally only.',
+        }),
+        buildersUseSubstitutes: Type.Boolean({
+          default: true,
+          description:
+            'Remote builders fetch inputs from the substituters themselves (builders-use-substitutes).',
+        }),
+        sshOptions: Type.String({
+          default: '',
+          description: "NIX_SSHOPTS for the builders' ssh (e.g. -p 2222: Nix 2.8's ssh URIs carry no port).",
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -45,7 +45,7 @@ import { GitClient } from '../git/index.js';
 import { openSqliteStore, type BuildRecord, type Store } from '../persistence/index.js';
 import { killProcessTree } from '../process/index.js';
 import { Batcher, createWorkerPool, type WorkerPool } from '../queue/index.js';
-import type { NixRunner } from '../runner/nix/index.js';
+import { machineSystems, type NixRunner } from '../runner/nix/index.js';
 import { loadOrCreateMasterKey, SecretBox } from '../secrets/index.js';
 import { RunNotifier } from '../notifications/index.js';
 import { ProjectService } from '../projects/index.js';
@@ -131,7 +131,8 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
   const owner = `${config.nodeId}:${randomBytes(6).toString('hex')}`;
 
   // `--push CACHE`: the server pushes a build's outputs into its own warehouse, in process.
-  const pushSource = nixPushSource({ binDir: config.nix.binDir });
+  // A worker with its own store pushes from that store.
+  const pushSource = nixPushSource({ binDir: config.nix.binDir, store: config.nix.store });
   const pushOutputs: PushOutputs = async (cache, paths, signal, onLine) => {
     const summary = await pushClosure({
       cache,
@@ -263,7 +264,14 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     nix: runner,
     cachedPaths,
     workspaceDir: config.builds.workspaceDir,
-    buildableSystems: [hostSystem(), ...config.nix.extraPlatforms],
+    // Remote builders add their systems: Nix sends those derivations to them.
+    buildableSystems: [
+      ...new Set([
+        hostSystem(),
+        ...config.nix.extraPlatforms,
+        ...machineSystems(runner.builderMachines, hostSystem()),
+      ]),
+    ],
     logCapBytes: config.builds.logCapBytes,
     clock,
   });

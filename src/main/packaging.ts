@@ -11,7 +11,7 @@ import {
   type PrefetchResult,
 } from '../packaging/index.js';
 import type { GitUrlPolicy } from '../git/index.js';
-import { NixRunner } from '../runner/nix/index.js';
+import { NixRunner, loadBuilders } from '../runner/nix/index.js';
 
 /** Packaging chores on this machine, without a server: prefetch and bump. */
 export interface PackagingTools {
@@ -32,12 +32,19 @@ export function bumpDependencies(runner: NixRunner, gitPolicy?: GitUrlPolicy): B
 
 /**
  * The NixRunner with kiln's configured Nix, sandbox (`auto` probed), platforms, cores, jobs and
- * substituters: the one for builds and the one for packaging work are made here alike.
+ * substituters, and the worker's own store and remote builders when it has them: the one for builds
+ * and the one for packaging work are made here alike.
  */
 export async function createNixRunner(config: KilnConfig): Promise<NixRunner> {
+  // A bad machines line stops start-up with its line number rather than failing every build.
+  const builders = await loadBuilders(config.nix.builders);
   const sandbox =
     config.nix.sandbox === 'auto'
-      ? await NixRunner.probeSandbox({ binDir: config.nix.binDir, sandboxShell: config.nix.sandboxShell })
+      ? await NixRunner.probeSandbox({
+          binDir: config.nix.binDir,
+          sandboxShell: config.nix.sandboxShell,
+          store: config.nix.store,
+        })
       : config.nix.sandbox === 'true';
   return new NixRunner({
     binDir: config.nix.binDir,
@@ -50,6 +57,11 @@ export async function createNixRunner(config: KilnConfig): Promise<NixRunner> {
     killGraceMs: config.builds.cancelGraceMs,
     substituters: config.cache.substituters,
     trustedPublicKeys: config.cache.trustedPublicKeys,
+    store: config.nix.store,
+    builders: builders.option,
+    builderMachines: builders.machines,
+    buildersUseSubstitutes: config.nix.buildersUseSubstitutes,
+    sshOptions: config.nix.sshOptions,
   });
 }
 

@@ -18,6 +18,7 @@ import { parseSyncArgs, type SyncPlan } from './sync.js';
 import { parseProjectArgs, type ProjectPlan } from './project.js';
 import { parsePushArgs, type PushPlan } from './push.js';
 import { parseServeArgs, type ServePlan } from './serve.js';
+export type { ServeNixOptions } from './serve.js';
 import { parseStatsArgs, type StatsPlan } from './stats.js';
 import { parseStoreArgs, type StorePlan } from './store.js';
 import { parseTemplateArgs, type TemplatePlan } from './template.js';

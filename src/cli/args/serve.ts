@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { KilnError } from '../../errors/index.js';
 import { nonEmpty, parseInteger, positionals, parseOptions } from './common.js';
 
@@ -7,6 +8,15 @@ export interface ServePlan {
   host: string;
   port: number;
   concurrency: number | undefined;
+  /** This worker's own Nix store (`--nix-store`), builders file, substituters and keys. */
+  nix: ServeNixOptions;
+}
+
+export interface ServeNixOptions {
+  store?: string;
+  builders?: string;
+  substituters?: string[];
+  trustedPublicKeys?: string[];
 }
 
 export const DEFAULT_DATA_DIR = '.kiln';
@@ -17,6 +27,10 @@ export function parseServeArgs(args: readonly string[]): ServePlan | { command: 
     data: { type: 'string' },
     listen: { type: 'string' },
     concurrency: { type: 'string' },
+    'nix-store': { type: 'string' },
+    builders: { type: 'string' },
+    substituter: { type: 'string', multiple: true },
+    'trusted-public-key': { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return { command: 'help', topic: 'serve' };
@@ -31,6 +45,31 @@ export function parseServeArgs(args: readonly string[]): ServePlan | { command: 
       values.concurrency === undefined
         ? undefined
         : parseInteger('--concurrency', values.concurrency, 1, 1024),
+    nix: serveNixOptions(values),
+  };
+}
+
+/** A store URL (`local?root=…`, `ssh-ng://…`) or one of Nix's names, rather than a directory. */
+function isStoreName(store: string): boolean {
+  return /[:?]/.test(store) || ['auto', 'daemon', 'local'].includes(store);
+}
+
+/** The per-worker Nix flags; relative paths are taken from the current directory. */
+function serveNixOptions(values: {
+  'nix-store'?: string | undefined;
+  builders?: string | undefined;
+  substituter?: string[] | undefined;
+  'trusted-public-key'?: string[] | undefined;
+}): ServeNixOptions {
+  const store = nonEmpty('--nix-store', values['nix-store']);
+  const builders = nonEmpty('--builders', values.builders);
+  const substituters = (values.substituter ?? []).map((s) => nonEmpty('--substituter', s) ?? '');
+  const keys = (values['trusted-public-key'] ?? []).map((k) => nonEmpty('--trusted-public-key', k) ?? '');
+  return {
+    ...(store !== undefined && { store: isStoreName(store) ? store : resolve(store) }),
+    ...(builders !== undefined && { builders: resolve(builders) }),
+    ...(substituters.length > 0 && { substituters }),
+    ...(keys.length > 0 && { trustedPublicKeys: keys }),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { ServePlan } from '../args/index.js';
+import type { ServeNixOptions, ServePlan } from '../args/index.js';
 import { signalHook, writeLine, type CliIo, type ShutdownSignal } from '../io.js';
 
 /**
@@ -12,6 +12,7 @@ export async function runServe(plan: ServePlan, io: CliIo): Promise<number> {
     host: plan.host,
     port: plan.port,
     ...(plan.concurrency === undefined ? {} : { concurrency: plan.concurrency }),
+    ...(Object.keys(plan.nix).length > 0 && { config: serveNixConfig(plan.nix) }),
   });
   writeLine(io.stdout, `kiln listening on ${server.url}`);
   writeLine(io.stdout, `admin token: ${server.adminTokenPath}`);
@@ -24,4 +25,21 @@ export async function runServe(plan: ServePlan, io: CliIo): Promise<number> {
   writeLine(io.stderr, `${signal}: shutting down`);
   await server.close();
   return 0;
+}
+
+/** `--nix-store`, `--builders`, `--substituter`, `--trusted-public-key` as configuration. */
+function serveNixConfig(nix: ServeNixOptions): {
+  nix: { store?: string; builders?: string };
+  cache: { substituters?: string[]; trustedPublicKeys?: string[] };
+} {
+  return {
+    nix: {
+      ...(nix.store !== undefined && { store: nix.store }),
+      ...(nix.builders !== undefined && { builders: nix.builders }),
+    },
+    cache: {
+      ...(nix.substituters !== undefined && { substituters: nix.substituters }),
+      ...(nix.trustedPublicKeys !== undefined && { trustedPublicKeys: nix.trustedPublicKeys }),
+    },
+  };
 }
