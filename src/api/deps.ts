@@ -8,7 +8,12 @@ import type {
   VersionSyncService,
 } from '../builds/index.js';
 import type { Warehouse } from '../cache/index.js';
-import type { CacheCounterBucket, CounterHistoryQuery, TokenRecord } from '../persistence/index.js';
+import type {
+  CacheCounterBucket,
+  CounterHistoryQuery,
+  TokenRecord,
+  WorkerStatus,
+} from '../persistence/index.js';
 import type { ProjectService } from '../projects/index.js';
 import type { TemplateService } from '../templates/index.js';
 
@@ -34,6 +39,10 @@ export interface ApiDeps {
     cacheName: string,
     options: { dryRun: boolean; retentionDays?: number | undefined },
   ): Promise<unknown>;
+  /** The worker registry; absent: no workers are listed. */
+  workers?: { list(): Promise<WorkerStatus[]>; timeoutMs: number } | undefined;
+  /** Extra fields of GET /healthz (a worker's id, role, running builds). */
+  health?: (() => Record<string, unknown>) | undefined;
   bodyLimitBytes: number;
   /** How often a live log stream re-reads the store when no event arrives. */
   logPollMs: number;

@@ -17,6 +17,7 @@ import { timelineRoutes } from './routes/timeline.js';
 import { versionSyncHookRoutes, versionSyncRoutes } from './routes/version-syncs.js';
 import { projectHookRoutes, projectRoutes } from './routes/projects.js';
 import { groupRoutes } from './routes/groups.js';
+import { workerRoutes } from './routes/workers.js';
 import { BuildView, ErrorBody } from './schemas.js';
 
 const PUBLIC_PATHS = new Set(['/api/v1/openapi.json', '/healthz']);
@@ -42,6 +43,11 @@ declare module 'fastify' {
 
 export interface ApiServerOptions {
   logger?: boolean;
+  /**
+   * Which routes: everything (default); `cache`: the binary cache protocol only (`/cache/NAME/…`);
+   * `health`: `/healthz` only (a worker). Chosen by the server role in src/main.
+   */
+  surface?: 'full' | 'cache' | 'health';
 }
 
 /** The HTTP API as a Fastify instance (not listening): tests drive it with inject(). */
@@ -86,7 +92,20 @@ export async function buildApiServer(
     request.adminToken = await requireAdmin(request, (secret) => deps.authenticate(secret));
   });
 
-  app.get('/healthz', { schema: { hide: true } }, () => ({ ok: true }));
+  app.get('/healthz', { schema: { hide: true } }, () => ({ ok: true, ...deps.health?.() }));
+  const surface = options.surface ?? 'full';
+  if (surface === 'health') {
+    await app.ready();
+    return app;
+  }
+  if (surface === 'cache') {
+    await app.register((scope, _options, done) => {
+      cacheProtocolRoutes(scope, deps);
+      done();
+    });
+    await app.ready();
+    return app;
+  }
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());
   buildRoutes(app, deps);
   eventRoutes(app, deps);
@@ -100,6 +119,7 @@ export async function buildApiServer(
   versionSyncRoutes(app, deps);
   projectRoutes(app, deps);
   groupRoutes(app, deps);
+  workerRoutes(app, deps);
   // Its own scope: the webhook signature covers the raw body, so the body is kept as bytes.
   await app.register((scope, _options, done) => {
     versionSyncHookRoutes(scope, deps);

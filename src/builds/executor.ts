@@ -9,7 +9,7 @@ import type {
   Store,
 } from '../persistence/index.js';
 import type { NixEvent } from '../runner/nix/index.js';
-import { SHUTDOWN_REASON } from '../queue/index.js';
+import { LEASE_LOST_REASON, SHUTDOWN_REASON } from '../queue/index.js';
 import { bumpEvidence, type BumpSteps } from './bump-step.js';
 import type { BuildEvents } from './events.js';
 import { LogSink } from './log-sink.js';
@@ -102,6 +102,7 @@ export async function executeBuild(
   let pushed: string[] = [];
 
   events.emit({ type: 'status', buildId: id, status: 'running' });
+  if (build.attempts > 1) sink.write('kiln', attemptMarker(build, deps.owner));
   let drvPaths = build.drvPaths;
   let commit: BuildCommit | null = build.commit;
   let result: RealiseResult | undefined;
@@ -148,6 +149,9 @@ export async function executeBuild(
         signal,
         onEvent: (event) => {
           if (event.type === 'build-started' && event.drvPath !== '') built.add(event.drvPath);
+          // A remote builder (nix.builders) is named, so the log says where the derivation ran.
+          if (event.type === 'build-started' && event.machine !== '')
+            sink.write('kiln', `kiln: building ${event.drvPath} on ${event.machine}`);
           if (event.type === 'substitute-started' && !substituted.has(event.storePath)) {
             substituted.add(event.storePath);
             sink.write('kiln', `kiln: substituting ${event.storePath} from ${event.substituter}`);
@@ -227,6 +231,17 @@ export async function executeBuild(
   progress.running = 0;
   progress.activeDrv = null;
 
+  if (abortReason === LEASE_LOST_REASON) {
+    // Another worker may own the build by now: whatever this attempt did is not its result. The
+    // record is left as it is (lease expiry re-queues it), only the log says what happened here.
+    sink.write(
+      'kiln',
+      `kiln: worker ${deps.owner} lost the lease of attempt ${build.attempts}; stopped, no result recorded`,
+    );
+    await sink.flush();
+    return;
+  }
+
   if (outcome.status === 'cancelled' && abortReason === SHUTDOWN_REASON) {
     sink.write('kiln', 'kiln: server shutting down; build returned to the queue');
     await sink.flush();
@@ -298,6 +313,17 @@ export async function executeBuild(
       events.emit({ type: 'status', buildId: dependent.id, status: dependent.status });
     }
   }
+}
+
+/** The log line that opens a later attempt: which one, on which worker, and why the last one ended. */
+function attemptMarker(build: BuildRecord, owner: string): string {
+  const why =
+    build.reason === 'lease-expired'
+      ? ` after the lease of attempt ${build.attempts - 1} expired`
+      : build.reason === 'interrupted'
+        ? ` after attempt ${build.attempts - 1} was interrupted`
+        : '';
+  return `kiln: attempt ${build.attempts} on worker ${owner}${why}`;
 }
 
 type PushStepOutcome = { ok: true; pushed: string[] } | { ok: false; failure: RealiseResult };

@@ -14,7 +14,7 @@ export {
 } from './timeline.js';
 export { cleanupBuilds } from './cleanup.js';
 export { rootedByBuild } from './gc-roots.js';
-export { recoverInterruptedBuilds } from './recovery.js';
+export { recoverInterruptedBuilds, type OwnerState, type RecoveryReason } from './recovery.js';
 export { parseDuration } from './duration.js';
 export { newBuildId, BUILD_ID_PATTERN } from './ids.js';
 export { validateSubmission, type SubmissionLimits } from './validation.js';

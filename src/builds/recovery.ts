@@ -14,19 +14,46 @@ export interface RecoveryDeps {
   maxAttempts: number;
   logCapBytes: number;
   clock: () => number;
+  /**
+   * What is known about the process that holds `owner`'s leases: whether it still runs (a sibling
+   * worker on this node must not lose its builds) and whether it ran on this machine (only then
+   * may its Nix process be killed here). Absent: every owner of this node is taken for an earlier,
+   * dead incarnation of this process, and owners elsewhere for remote.
+   */
+  ownerState?: ((owner: string) => Promise<OwnerState>) | undefined;
 }
 
+export interface OwnerState {
+  alive: boolean;
+  local: boolean;
+}
+
+/** Why a running build went back to the queue (or failed): the reason recorded on it. */
+export type RecoveryReason = 'interrupted' | 'lease-expired';
+
 /**
- * Finds builds left `running` by a crashed process (this node's earlier incarnation, or any
- * worker whose lease expired), stops what is left of their Nix process and either puts them back
- * in the queue or fails them with reason `interrupted`. Never leaves a build running forever.
+ * Finds builds left `running` by a crashed process (this node's earlier incarnation: reason
+ * `interrupted`; or any worker whose lease expired: reason `lease-expired`), stops what is left of
+ * their Nix process when it ran on this machine and either puts them back in the queue (at most
+ * `maxAttempts` attempts) or fails them. A live sibling worker of this node keeps its builds until
+ * its lease expires. Never leaves a build running forever.
  */
 export async function recoverInterruptedBuilds(deps: RecoveryDeps): Promise<number> {
   const { store, clock } = deps;
-  const orphans = await store.builds.listOrphaned(clock(), `${deps.nodeId}:`, deps.owner);
+  const nodePrefix = `${deps.nodeId}:`;
+  const orphans = await store.builds.listOrphaned(clock(), nodePrefix, deps.owner);
   let recovered = 0;
   for (const build of orphans) {
-    if (build.runnerPid !== null) await deps.killOrphan(build.runnerPid, build.runnerStartTime);
+    const owner = build.leaseOwner;
+    const sameNode = owner?.startsWith(nodePrefix) ?? false;
+    const state: OwnerState =
+      owner !== null && deps.ownerState ? await deps.ownerState(owner) : { alive: false, local: sameNode };
+    const expired = build.leaseExpiresAt !== null && build.leaseExpiresAt < clock();
+    // Only the lease decides about a worker that still runs.
+    if (!expired && state.alive) continue;
+    const cause: RecoveryReason = sameNode && !state.alive ? 'interrupted' : 'lease-expired';
+    if (build.runnerPid !== null && state.local)
+      await deps.killOrphan(build.runnerPid, build.runnerStartTime);
     const now = clock();
     const requeue = deps.policy === 'requeue' && build.attempts < deps.maxAttempts;
     const clearLease = { leaseOwner: null, leaseExpiresAt: null, runnerPid: null, runnerStartTime: null };
@@ -34,18 +61,15 @@ export async function recoverInterruptedBuilds(deps: RecoveryDeps): Promise<numb
     const updated = requeue
       ? await store.builds.update(
           build.id,
-          { status: 'pending', startedAt: null, reason: 'interrupted', progress, ...clearLease },
+          { status: 'pending', startedAt: null, reason: cause, progress, ...clearLease },
           { status: ['running'], ...(build.leaseOwner !== null && { leaseOwner: build.leaseOwner }) },
         )
       : await store.builds.update(
           build.id,
           {
             status: 'failed',
-            reason: 'interrupted',
-            error:
-              build.attempts >= deps.maxAttempts && deps.policy === 'requeue'
-                ? `build interrupted ${build.attempts} times (the server or worker stopped while it ran); giving up`
-                : 'build interrupted: the server or worker stopped while it ran',
+            reason: cause,
+            error: failureMessage(cause, build.attempts, deps.policy === 'requeue', owner),
             finishedAt: now,
             durationMs: build.startedAt === null ? null : now - build.startedAt,
             progress,
@@ -55,14 +79,31 @@ export async function recoverInterruptedBuilds(deps: RecoveryDeps): Promise<numb
         );
     if (!updated) continue;
     recovered++;
-    const text = requeue
-      ? `kiln: interrupted during attempt ${build.attempts} (owner ${build.leaseOwner ?? 'unknown'}); back in the queue`
-      : `kiln: interrupted during attempt ${build.attempts}; marked failed`;
+    const what =
+      cause === 'interrupted'
+        ? `kiln: interrupted during attempt ${build.attempts} (owner ${owner ?? 'unknown'})`
+        : `kiln: the lease of worker ${owner ?? 'unknown'} expired during attempt ${build.attempts} (noticed by worker ${deps.owner})`;
+    const text = `${what}; ${requeue ? 'back in the queue' : 'marked failed'}`;
     await store.logs.append(build.id, [{ ts: now, stream: 'kiln', text }], deps.logCapBytes);
     deps.events.emit({ type: 'status', buildId: build.id, status: updated.status });
     if (updated.status === 'failed') recovered += await failDependentsOf(deps, build.id, now);
   }
   return recovered + (await releaseStuckDependents(deps));
+}
+
+function failureMessage(
+  cause: RecoveryReason,
+  attempts: number,
+  retried: boolean,
+  owner: string | null,
+): string {
+  if (cause === 'lease-expired') {
+    const stopped = `worker ${owner ?? 'unknown'} stopped renewing its lease`;
+    return retried ? `${stopped} on attempt ${attempts} of ${attempts}; giving up` : `build lost: ${stopped}`;
+  }
+  return retried
+    ? `build interrupted ${attempts} times (the server or worker stopped while it ran); giving up`
+    : 'build interrupted: the server or worker stopped while it ran';
 }
 
 async function failDependentsOf(deps: RecoveryDeps, buildId: string, now: number): Promise<number> {

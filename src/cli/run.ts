@@ -8,6 +8,7 @@ import { runPrefetch } from './commands/prefetch.js';
 import { runBump } from './commands/bump.js';
 import { runSync } from './commands/sync.js';
 import { runProject } from './commands/project.js';
+import { runWorkers } from './commands/workers.js';
 import { runPush } from './commands/push.js';
 import { runServe } from './commands/serve.js';
 import { runStore } from './commands/store.js';
@@ -87,6 +88,8 @@ function execute(plan: Plan, io: CliIo): Promise<number> | number {
       return runSync(plan, io);
     case 'project':
       return runProject(plan, io);
+    case 'workers':
+      return runWorkers(plan, io);
   }
 }
 

@@ -28,6 +28,7 @@ Commands:
   bump      new version of a .nix package: every hash recomputed, built, verified (runs locally)
   sync      version syncs: a release bumps a repository's package and pushes a branch
   project   projects: a Git repository built on push (add, edit, list, show, remove, build)
+  workers   build workers registered with the server: slots, load, alive
   help      show help for a command
 
 Run 'kiln help COMMAND' or 'kiln COMMAND --help' for details.
@@ -36,7 +37,7 @@ Exit codes: 0 success; 1 a waited-for build did not succeed, or a server/network
 2 bad input (usage errors and requests the server rejected with a 4xx status).`;
 
 const TOPICS: Record<string, string> = {
-  serve: `Usage: kiln serve [--data DIR] [--listen HOST:PORT] [--concurrency N] [--nix-store DIR]
+  serve: `Usage: kiln serve [--data DIR] [--listen HOST:PORT] [--concurrency N] [--role ROLE] [--nix-store DIR]
                   [--builders FILE] [--substituter URL]... [--trusted-public-key KEY]...
 
 Runs the API, web UI, binary caches and build workers in one process; all state lives under DIR.
@@ -46,6 +47,8 @@ Options:
   --data DIR           state directory (default ./.kiln)
   --listen HOST:PORT   address to listen on (default 127.0.0.1:7070; port 0 picks a free port)
   --concurrency N      builds run at the same time
+  --role ROLE          all (default), api (API and web UI, no builds), worker (builds and
+                       /healthz only) or cache (binary cache routes only); env KILN_ROLE
   --nix-store DIR      this worker's own Nix store (a chroot store, or a URL like local?root=DIR)
   --builders FILE      a Nix machines file: Nix sends builds to these remote builders
   --substituter URL    a binary cache to substitute from, e.g. SERVER/cache/main (repeatable)
@@ -146,6 +149,18 @@ ${CLIENT}`,
   stats: `Usage: kiln stats [--service ID] [--label KEY=VALUE] [--json]
 
 Build counts by status, success rate, average build time and artifact size, queue and workers.
+
+${CLIENT}`,
+
+  workers: `Usage: kiln workers [--all] [--json]
+
+Build workers registered with the server (kiln serve --role worker or all): node, systems, busy
+slots over all slots, Nix store, version and last heartbeat. A worker is alive while its last
+heartbeat is within the server's worker timeout.
+
+Options:
+  --all, -a            also list workers that stopped heartbeating
+  --json               print the server's answer as JSON
 
 ${CLIENT}`,
 

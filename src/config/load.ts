@@ -34,7 +34,17 @@ function fromEnv(env: Env): Record<string, unknown> {
       concurrency: intFromEnv(env, 'KILN_CONCURRENCY'),
       recovery: pick('KILN_RECOVERY'),
       logCapBytes: intFromEnv(env, 'KILN_LOG_CAP_BYTES'),
+      maxAttempts: intFromEnv(env, 'KILN_MAX_ATTEMPTS'),
     },
+    // Many workers: leases, heartbeats and the registry's timeout (short ones in tests).
+    queue: {
+      leaseMs: intFromEnv(env, 'KILN_LEASE_MS'),
+      heartbeatMs: intFromEnv(env, 'KILN_HEARTBEAT_MS'),
+      pollMs: intFromEnv(env, 'KILN_POLL_MS'),
+      workerTimeoutMs: intFromEnv(env, 'KILN_WORKER_TIMEOUT_MS'),
+    },
+    role: pick('KILN_ROLE'),
+    nodeId: pick('KILN_NODE_ID'),
     registry: {
       url: pick('DOCKER_REGISTRY_URL'),
       username: pick('DOCKER_REGISTRY_USERNAME'),

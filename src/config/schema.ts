@@ -74,6 +74,11 @@ export const ConfigSchema = Type.Object(
         leaseMs: Type.Integer({ minimum: 1000, default: 30_000 }),
         heartbeatMs: Type.Integer({ minimum: 100, default: 5_000 }),
         pollMs: Type.Integer({ minimum: 10, default: 1_000 }),
+        workerTimeoutMs: Type.Integer({
+          minimum: 1000,
+          default: 60_000,
+          description: 'A registered worker is alive while its last heartbeat is at most this old.',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -193,6 +198,14 @@ export const ConfigSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     nodeId: Type.String({ minLength: 1, default: 'local' }),
+    role: Type.Union(
+      [Type.Literal('all'), Type.Literal('api'), Type.Literal('worker'), Type.Literal('cache')],
+      {
+        default: 'all',
+        description:
+          'all: everything in one process; api: HTTP API and web UI, no builds; worker: build workers (and /healthz); cache: the binary cache routes only.',
+      },
+    ),
   },
   { additionalProperties: false },
 );

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import {
   BumpSteps,
@@ -42,7 +42,7 @@ import {
 } from '../cache/index.js';
 import { loadConfig, type ConfigInput, type KilnConfig } from '../config/index.js';
 import { GitClient } from '../git/index.js';
-import { openSqliteStore, type BuildRecord, type Store } from '../persistence/index.js';
+import { openSqliteStore, type BuildRecord, type Store, type WorkerStatus } from '../persistence/index.js';
 import { killProcessTree } from '../process/index.js';
 import { Batcher, createWorkerPool, type WorkerPool } from '../queue/index.js';
 import { machineSystems, type NixRunner } from '../runner/nix/index.js';
@@ -51,6 +51,9 @@ import { RunNotifier } from '../notifications/index.js';
 import { ProjectService } from '../projects/index.js';
 import { TemplateService } from '../templates/index.js';
 import { bumpDependencies, createNixRunner } from './packaging.js';
+import { rolePlan, type RolePlan } from './roles.js';
+import { KILN_VERSION } from './version.js';
+import { defaultSystemFeatures, WorkerPresence } from './worker-presence.js';
 
 /** A running kiln core: store, runner, build service and workers, without HTTP. */
 export interface Kiln {
@@ -66,6 +69,14 @@ export interface Kiln {
   readonly versionSyncs: VersionSyncService;
   /** Projects: repositories built on push, in concurrency groups. */
   readonly projects: ProjectService;
+  /** What this process runs (config `role`). */
+  readonly plan: RolePlan;
+  /** This process's worker id (its lease owner), also when it runs no workers. */
+  readonly workerId: string;
+  /** The worker registry: every registered worker, alive or not. */
+  workers(): Promise<WorkerStatus[]>;
+  /** Build slots and running builds over every alive worker (this process's own counted live). */
+  capacity(): Promise<{ slots: number; busy: number }>;
   statistics(query: StatisticsQuery): ReturnType<typeof computeStatistics>;
   cleanup(olderThanMs: number, dryRun: boolean): ReturnType<typeof cleanupBuilds>;
   /** Garbage-collects one cache, or with dryRun reports what would go. */
@@ -86,6 +97,8 @@ export interface CreateKilnOptions extends ConfigInput {
 export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
   const { workers = true, ...input } = options;
   const config = loadConfig(input);
+  const plan = rolePlan(config.role);
+  const runWorkers = workers && plan.workers;
   const gcRootsDir = join(config.dataDir, 'gcroots');
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   await mkdir(gcRootsDir, { recursive: true });
@@ -115,7 +128,7 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
   counterTimer.unref();
   // Periodic garbage collection of caches with a retention, and the sweep of crashed uploads.
   let gcSchedule: GcSchedule | undefined;
-  if (workers && config.cache.gcIntervalSeconds > 0) {
+  if (workers && plan.cacheGc && config.cache.gcIntervalSeconds > 0) {
     gcSchedule = startGcSchedule(
       {
         repo: store.caches,
@@ -282,6 +295,7 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     concurrency: config.builds.concurrency,
     pollMs: config.queue.pollMs,
     heartbeatMs: config.queue.heartbeatMs,
+    leaseMs: config.queue.leaseMs,
     claim: () => store.builds.claimNext(owner, config.queue.leaseMs, clock()),
     renew: (build) => store.builds.renewLease(build.id, owner, config.queue.leaseMs, clock()),
     execute: (build, signal) =>
@@ -366,6 +380,38 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     },
   });
 
+  // The worker registry: this process, while it runs builds.
+  const presence = new WorkerPresence({
+    repo: store.workers,
+    worker: {
+      id: owner,
+      node: config.nodeId,
+      host: hostname(),
+      pid: process.pid,
+      role: config.role,
+      systems: [...new Set([hostSystem(), ...config.nix.extraPlatforms])],
+      features: defaultSystemFeatures(),
+      slots: config.builds.concurrency,
+      nixStore: config.nix.store === '' ? '/nix/store' : config.nix.store,
+      version: KILN_VERSION,
+      startedAt: clock(),
+    },
+    load: () => pool.active,
+    heartbeatMs: config.queue.heartbeatMs,
+    timeoutMs: config.queue.workerTimeoutMs,
+    clock,
+    onError: (error) => console.error('kiln: worker heartbeat failed:', error),
+  });
+  const listWorkers = (): Promise<WorkerStatus[]> =>
+    store.workers.list(clock(), config.queue.workerTimeoutMs);
+  const capacity = async (): Promise<{ slots: number; busy: number }> => {
+    const others = (await listWorkers()).filter((worker) => worker.alive && worker.id !== owner);
+    return {
+      slots: (runWorkers ? pool.slots : 0) + others.reduce((sum, worker) => sum + worker.slots, 0),
+      busy: (runWorkers ? pool.active : 0) + others.reduce((sum, worker) => sum + worker.load, 0),
+    };
+  };
+
   const recover = (): Promise<number> =>
     recoverInterruptedBuilds({
       store,
@@ -376,23 +422,27 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
       maxAttempts: config.builds.maxAttempts,
       logCapBytes: config.builds.logCapBytes,
       clock,
+      ownerState: (leaseOwner) => presence.ownerState(leaseOwner),
       killOrphan: async (pid, startTime) => {
         await killProcessTree(pid, startTime ?? undefined);
       },
     });
 
   let recoveryTimer: NodeJS.Timeout | undefined;
-  if (workers) {
-    await recover();
+  if (runWorkers) {
+    await presence.start();
+    if (plan.recovery) await recover();
     pool.start();
     // Leases of workers that died elsewhere expire; sweep for them periodically.
-    recoveryTimer = setInterval(() => {
-      recover().then(
-        (count) => count > 0 && pool.wake(),
-        (error: unknown) => console.error('kiln: recovery sweep failed:', error),
-      );
-    }, config.queue.leaseMs);
-    recoveryTimer.unref();
+    if (plan.recovery) {
+      recoveryTimer = setInterval(() => {
+        recover().then(
+          (count) => count > 0 && pool.wake(),
+          (error: unknown) => console.error('kiln: recovery sweep failed:', error),
+        );
+      }, config.queue.leaseMs);
+      recoveryTimer.unref();
+    }
   }
 
   return {
@@ -406,8 +456,11 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     templates,
     versionSyncs,
     projects,
-    statistics: async (query) =>
-      computeStatistics(store, { slots: pool.slots, busy: pool.active }, query, clock()),
+    plan,
+    workerId: owner,
+    workers: listWorkers,
+    capacity,
+    statistics: async (query) => computeStatistics(store, await capacity(), query, clock()),
     cleanup: (olderThanMs, dryRun) =>
       cleanupBuilds(
         { store, gcRootsDir, workspaceDir: config.builds.workspaceDir },
@@ -429,6 +482,7 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
       clearInterval(counterTimer);
       await gcSchedule?.stop();
       await pool.stop({ abortRunning: true });
+      if (runWorkers) await presence.stop();
       await notifier.idle();
       await warehouse.flush();
       await store.close();

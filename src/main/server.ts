@@ -29,7 +29,8 @@ export function apiDepsFor(kiln: Kiln, options: { logPollMs: number }): ApiDeps 
     events: kiln.events,
     statistics: (query) => kiln.statistics(query),
     cleanup: (olderThanMs, dryRun) => kiln.cleanup(olderThanMs, dryRun),
-    timeline: (request) => computeTimeline(kiln.store, kiln.pool.slots, request, Date.now()),
+    timeline: async (request) =>
+      computeTimeline(kiln.store, (await kiln.capacity()).slots, request, Date.now()),
     cacheHistory: async (cacheName, query) => {
       await kiln.warehouse.flush(); // counters buffered in memory belong to the newest bucket
       return kiln.store.caches.counterHistory(cacheName, query);
@@ -40,12 +41,20 @@ export function apiDepsFor(kiln: Kiln, options: { logPollMs: number }): ApiDeps 
     versionSyncs: kiln.versionSyncs,
     projects: kiln.projects,
     collectGarbage: (cacheName, options) => kiln.collectGarbage(cacheName, options),
+    workers: { list: () => kiln.workers(), timeoutMs: kiln.config.queue.workerTimeoutMs },
+    health: () => ({
+      role: kiln.config.role,
+      ...(kiln.plan.workers && { worker: kiln.workerId, running: kiln.pool.active, slots: kiln.pool.slots }),
+    }),
     bodyLimitBytes: kiln.config.api.bodyLimitBytes,
     logPollMs: options.logPollMs,
   };
 }
 
-/** `kiln serve`: API, binary caches and workers in one process, all state under dataDir. */
+/**
+ * `kiln serve`: API, binary caches and workers in one process, all state under dataDir; with a
+ * role (config `role`, `kiln serve --role`) only part of them (src/main/roles.ts).
+ */
 export async function startKilnServer(options: StartServerOptions): Promise<RunningServer> {
   const kiln = await createKiln({
     ...options.config,
@@ -56,9 +65,11 @@ export async function startKilnServer(options: StartServerOptions): Promise<Runn
     }),
   });
   const adminTokenPath = join(kiln.config.dataDir, 'admin.token');
-  await ensureAdminToken(kiln.store.tokens, adminTokenPath, Date.now());
+  // Only the API mints the first admin token: a worker or cache process joins an existing deployment.
+  if (kiln.plan.http === 'full') await ensureAdminToken(kiln.store.tokens, adminTokenPath, Date.now());
   const app = await buildApiServer(apiDepsFor(kiln, { logPollMs: 1000 }), {
     logger: options.logger ?? false,
+    surface: kiln.plan.http,
   });
   let address: string;
   try {

@@ -27,13 +27,13 @@ export function buildMetricFamilies(input: BuildMetricsInput): MetricFamily[] {
     },
     {
       name: 'kiln_worker_slots',
-      help: 'Builds this process can run at once.',
+      help: 'Builds the alive workers can run at once (all of them together).',
       type: 'gauge',
       samples: [{ value: input.workers.slots }],
     },
     {
       name: 'kiln_worker_busy',
-      help: 'Builds running in this process.',
+      help: 'Builds running on the alive workers (all of them together).',
       type: 'gauge',
       samples: [{ value: input.workers.busy }],
     },

@@ -1,6 +1,7 @@
 export {
   createWorkerPool,
   SHUTDOWN_REASON,
+  LEASE_LOST_REASON,
   type WorkerPool,
   type WorkerPoolOptions,
   type Job,

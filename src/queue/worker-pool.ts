@@ -5,6 +5,12 @@
  */
 /** The abort reason of jobs stopped by `stop({ abortRunning: true })`; executors recognise it. */
 export const SHUTDOWN_REASON = 'shutting down';
+/**
+ * The abort reason of jobs whose lease could not be renewed for longer than the lease lasts (the
+ * database was unreachable): another worker may own the job by now, so the executor must write no
+ * result. Executors recognise it.
+ */
+export const LEASE_LOST_REASON = 'lease lost: renewal failed for longer than the lease';
 
 export interface Job {
   readonly id: string;
@@ -14,12 +20,16 @@ export interface WorkerPoolOptions<J extends Job> {
   concurrency: number;
   pollMs: number;
   heartbeatMs: number;
+  /** How long a renewed lease lasts: without a successful renewal for this long, the job is aborted. */
+  leaseMs: number;
   /** Takes the next job from the queue, or undefined when there is none. */
   claim(): Promise<J | undefined>;
   /** Runs a claimed job to completion; must settle when `signal` aborts. */
   execute(job: J, signal: AbortSignal): Promise<void>;
   /** Renews the job's lease; false means the job must stop. */
   renew(job: J): Promise<boolean>;
+  /** Monotonic milliseconds (default performance.now); tests of lease loss use their own. */
+  now?: () => number;
   onError(error: unknown, job?: J): void;
 }
 
@@ -43,15 +53,34 @@ export function createWorkerPool<J extends Job>(options: WorkerPoolOptions<J>): 
   let refill = false;
   let pollTimer: NodeJS.Timeout | undefined;
 
+  const now = options.now ?? (() => performance.now());
   const runJob = (job: J): void => {
     const controller = new AbortController();
+    // The lease was set when the job was claimed; each renewal counts from when it was sent.
+    let heldSince = now();
+    let renewing = false;
     const heartbeat = setInterval(() => {
-      options.renew(job).then(
-        (held) => {
-          if (!held) controller.abort(new Error('lease lost or build no longer running'));
-        },
-        (error: unknown) => options.onError(error, job),
-      );
+      if (controller.signal.aborted) return;
+      if (now() - heldSince > options.leaseMs) {
+        controller.abort(new Error(LEASE_LOST_REASON));
+        return;
+      }
+      // A renewal that hangs (an unreachable database) is not stacked up: the clock above decides.
+      if (renewing) return;
+      renewing = true;
+      const sentAt = now();
+      options
+        .renew(job)
+        .then(
+          (held) => {
+            if (held) heldSince = sentAt;
+            else controller.abort(new Error('lease lost or build no longer running'));
+          },
+          (error: unknown) => options.onError(error, job),
+        )
+        .finally(() => {
+          renewing = false;
+        });
     }, options.heartbeatMs);
     heartbeat.unref();
     const done = options

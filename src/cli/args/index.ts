@@ -23,12 +23,14 @@ import { parseStatsArgs, type StatsPlan } from './stats.js';
 import { parseStoreArgs, type StorePlan } from './store.js';
 import { parseTemplateArgs, type TemplatePlan } from './template.js';
 import { parseTokenArgs, type TokenPlan } from './token.js';
+import { parseWorkersArgs, type WorkersPlan } from './workers.js';
 
 export type { BuildPlan, CleanupPlan, CancelPlan, LogsPlan, StatusPlan, ListPlan, ServePlan, StatsPlan };
 export type { PushPlan, CachePlan, TokenPlan, StorePlan, TemplatePlan, ImagePlan };
 export type { PrefetchPlan, BumpPlan };
 export type { SyncPlan };
 export type { ProjectPlan };
+export type { WorkersPlan };
 export type { ClientFlags } from './common.js';
 
 export const COMMANDS = [
@@ -50,6 +52,7 @@ export const COMMANDS = [
   'bump',
   'sync',
   'project',
+  'workers',
   'help',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
@@ -84,6 +87,7 @@ export type Plan =
   | BumpPlan
   | SyncPlan
   | ProjectPlan
+  | WorkersPlan
   | HelpPlan
   | VersionPlan;
 
@@ -148,6 +152,8 @@ export function parseCommandLine(argv: readonly string[]): Plan {
       return parseSyncArgs(rest);
     case 'project':
       return parseProjectArgs(rest);
+    case 'workers':
+      return parseWorkersArgs(rest);
   }
 }
 

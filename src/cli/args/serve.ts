@@ -8,6 +8,8 @@ export interface ServePlan {
   host: string;
   port: number;
   concurrency: number | undefined;
+  /** `--role`: which parts this process runs (all, api, worker, cache); undefined: the config's. */
+  role: ServeRole | undefined;
   /** This worker's own Nix store (`--nix-store`), builders file, substituters and keys. */
   nix: ServeNixOptions;
 }
@@ -19,6 +21,9 @@ export interface ServeNixOptions {
   trustedPublicKeys?: string[];
 }
 
+export const SERVE_ROLES = ['all', 'api', 'worker', 'cache'] as const;
+export type ServeRole = (typeof SERVE_ROLES)[number];
+
 export const DEFAULT_DATA_DIR = '.kiln';
 export const DEFAULT_LISTEN = '127.0.0.1:7070';
 
@@ -27,6 +32,7 @@ export function parseServeArgs(args: readonly string[]): ServePlan | { command: 
     data: { type: 'string' },
     listen: { type: 'string' },
     concurrency: { type: 'string' },
+    role: { type: 'string' },
     'nix-store': { type: 'string' },
     builders: { type: 'string' },
     substituter: { type: 'string', multiple: true },
@@ -45,8 +51,24 @@ export function parseServeArgs(args: readonly string[]): ServePlan | { command: 
       values.concurrency === undefined
         ? undefined
         : parseInteger('--concurrency', values.concurrency, 1, 1024),
+    role: parseRole(values.role),
     nix: serveNixOptions(values),
   };
+}
+
+function parseRole(raw: string | undefined): ServeRole | undefined {
+  if (raw === undefined) return undefined;
+  const role = SERVE_ROLES.find((candidate) => candidate === raw);
+  if (role === undefined) {
+    throw new KilnError(
+      'KILN_ERR_VALIDATION',
+      `option '--role' expects one of ${SERVE_ROLES.join(', ')}, got ${JSON.stringify(raw)}`,
+      {
+        option: '--role',
+      },
+    );
+  }
+  return role;
 }
 
 /** A store URL (`local?root=…`, `ssh-ng://…`) or one of Nix's names, rather than a directory. */

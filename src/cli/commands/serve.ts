@@ -12,10 +12,14 @@ export async function runServe(plan: ServePlan, io: CliIo): Promise<number> {
     host: plan.host,
     port: plan.port,
     ...(plan.concurrency === undefined ? {} : { concurrency: plan.concurrency }),
-    ...(Object.keys(plan.nix).length > 0 && { config: serveNixConfig(plan.nix) }),
+    config: {
+      ...(Object.keys(plan.nix).length > 0 && serveNixConfig(plan.nix)),
+      ...(plan.role !== undefined && { role: plan.role }),
+    },
   });
   writeLine(io.stdout, `kiln listening on ${server.url}`);
-  writeLine(io.stdout, `admin token: ${server.adminTokenPath}`);
+  if (server.kiln.plan.http === 'full') writeLine(io.stdout, `admin token: ${server.adminTokenPath}`);
+  else writeLine(io.stdout, `role: ${server.kiln.config.role}`);
 
   let removeSignal: () => void = () => undefined;
   const signal = await new Promise<ShutdownSignal>((resolve) => {

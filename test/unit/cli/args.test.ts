@@ -61,8 +61,17 @@ void describe('kiln serve', () => {
         host: '0.0.0.0',
         port: 8080,
         concurrency: 4,
+        role: undefined,
+        nix: {},
       },
     );
+  });
+
+  void it('takes a role and refuses unknown ones', () => {
+    for (const role of ['all', 'api', 'worker', 'cache'] as const) {
+      assert.equal(parse(['serve', '--role', role], 'serve').role, role);
+    }
+    rejects(['serve', '--role', 'builder'], 'KILN_ERR_VALIDATION', '--role');
   });
 
   void it('has defaults', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createWorkerPool } from '../../../src/queue/index.js';
+import { createWorkerPool, LEASE_LOST_REASON } from '../../../src/queue/index.js';
 
 interface TestJob {
   id: string;
@@ -23,6 +23,7 @@ describe('worker pool', () => {
       concurrency: 2,
       pollMs: 10_000,
       heartbeatMs: 10_000,
+      leaseMs: 30_000,
       claim: () => Promise.resolve(queue.shift()),
       renew: () => Promise.resolve(true),
       execute: async (job) => {
@@ -53,6 +54,7 @@ describe('worker pool', () => {
       concurrency: 1,
       pollMs: 10_000,
       heartbeatMs: 20,
+      leaseMs: 30_000,
       claim: () => Promise.resolve(claimed ? undefined : ((claimed = true), { id: 'lease' })),
       renew: () => Promise.resolve(false),
       execute: (_job, signal) =>
@@ -70,6 +72,56 @@ describe('worker pool', () => {
     await pool.stop();
   });
 
+  it('aborts a job as lost when renewals keep failing for longer than the lease, and not before', async () => {
+    let clock = 0;
+    let renewals = 0;
+    let failing = false;
+    let abortedWith = '';
+    let claimed = false;
+    const errors: unknown[] = [];
+    const pool = createWorkerPool<TestJob>({
+      concurrency: 1,
+      pollMs: 10_000,
+      heartbeatMs: 10,
+      leaseMs: 1_000,
+      now: () => clock,
+      claim: () => Promise.resolve(claimed ? undefined : ((claimed = true), { id: 'db-down' })),
+      renew: () => {
+        renewals++;
+        return failing ? Promise.reject(new Error('connection refused')) : Promise.resolve(true);
+      },
+      execute: (_job, signal) =>
+        new Promise<void>((resolve) =>
+          signal.addEventListener('abort', () => {
+            abortedWith = (signal.reason as Error).message;
+            resolve();
+          }),
+        ),
+      onError: (e) => errors.push(e),
+    });
+    const tick = () => new Promise((r) => setTimeout(r, 40));
+    pool.start();
+    await tick();
+    // Healthy renewals: the lease keeps being extended however much time passes.
+    for (let i = 0; i < 5; i++) {
+      clock += 900;
+      await tick();
+    }
+    assert.equal(abortedWith, '');
+    assert.ok(renewals > 0);
+    // The database goes away: errors are reported, the job keeps running while the lease lasts...
+    failing = true;
+    clock += 500;
+    await tick();
+    assert.equal(abortedWith, '');
+    assert.ok(errors.length > 0);
+    // ...and is aborted as lost once it would have expired.
+    clock += 600;
+    await tick();
+    assert.equal(abortedWith, LEASE_LOST_REASON);
+    await pool.stop();
+  });
+
   it('aborts one job on request and all running jobs on stop', async () => {
     const jobs = [{ id: 'a' }, { id: 'b' }];
     const reasons = new Map<string, string>();
@@ -77,6 +129,7 @@ describe('worker pool', () => {
       concurrency: 2,
       pollMs: 10_000,
       heartbeatMs: 10_000,
+      leaseMs: 30_000,
       claim: () => Promise.resolve(jobs.shift()),
       renew: () => Promise.resolve(true),
       execute: (job, signal) =>
