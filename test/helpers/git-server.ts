@@ -1,8 +1,9 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { startSshd } from './sshd.js';
 
 export interface GitHttpServerOptions {
   /** Directory holding the served repositories (GIT_PROJECT_ROOT). */
@@ -187,83 +188,19 @@ export interface GitSshServer {
   close(): Promise<void>;
 }
 
-export const SSHD_BIN = '/usr/sbin/sshd';
-
-/** Why an sshd cannot be started here (null when it can): it must run as root with openssh-server installed. */
-export function sshdUnavailableReason(): string | null {
-  if (!existsSync(SSHD_BIN)) return `${SSHD_BIN} is not installed (apt-get install openssh-server)`;
-  if (process.getuid?.() !== 0) return 'sshd must be started as root';
-  return null;
-}
+export { SSHD_BIN, sshdUnavailableReason } from './sshd.js';
 
 /**
  * A real OpenSSH server on 127.0.0.1 for tests: a fresh host key, one authorized client key for
  * root, no passwords; git runs `git-upload-pack` through it as it would on any git host.
  */
 export async function startGitSshServer(dir: string): Promise<GitSshServer> {
-  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // privilege separation dir sshd insists on
-  const hostKey = join(dir, 'host_key');
-  const clientKey = join(dir, 'client_key');
-  for (const file of [hostKey, clientKey]) {
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'kiln-test', '-f', file]);
-  }
-  writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${clientKey}.pub`));
-  const port = await freePort();
-  const config = join(dir, 'sshd_config');
-  writeFileSync(
-    config,
-    [
-      `Port ${port}`,
-      'ListenAddress 127.0.0.1',
-      `HostKey ${hostKey}`,
-      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'PubkeyAuthentication yes',
-      'PermitRootLogin prohibit-password',
-      'StrictModes no',
-      'UsePAM no',
-      `PidFile ${join(dir, 'sshd.pid')}`,
-      '',
-    ].join('\n'),
-  );
-  const knownHostsFile = join(dir, 'known_hosts');
-  const publicHostKey = readFileSync(`${hostKey}.pub`, 'utf8').split(' ').slice(0, 2).join(' ');
-  writeFileSync(knownHostsFile, `[127.0.0.1]:${port} ${publicHostKey}\n`);
-
-  const child = spawn(SSHD_BIN, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`sshd did not start:\n${log}`)), 10_000);
-    const check = (): void => {
-      if (log.includes('Server listening')) {
-        clearTimeout(timer);
-        resolve();
-      } else if (child.exitCode !== null) {
-        clearTimeout(timer);
-        reject(new Error(`sshd exited:\n${log}`));
-      } else setTimeout(check, 20);
-    };
-    check();
-  });
+  const sshd = await startSshd(dir);
   return {
-    port,
-    knownHostsFile,
-    clientKey: readFileSync(clientKey, 'utf8'),
-    urlFor: (repoPath) => `ssh://root@127.0.0.1:${port}${repoPath}`,
-    close: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
+    port: sshd.port,
+    knownHostsFile: sshd.knownHostsFile,
+    clientKey: readFileSync(sshd.clientKeyFile, 'utf8'),
+    urlFor: (repoPath) => `ssh://root@127.0.0.1:${sshd.port}${repoPath}`,
+    close: () => sshd.close(),
   };
-}
-
-async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }
