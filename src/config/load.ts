@@ -58,6 +58,12 @@ function fromEnv(env: Env): Record<string, unknown> {
     cache: {
       substituters: pick('KILN_SUBSTITUTERS')?.split(/\s+/).filter(Boolean),
       trustedPublicKeys: pick('KILN_TRUSTED_PUBLIC_KEYS')?.split(/\s+/).filter(Boolean),
+      // The AWS SDK's standard variables, for S3 storage (config values take precedence).
+      storage: {
+        region: pick('AWS_REGION'),
+        accessKeyId: pick('AWS_ACCESS_KEY_ID'),
+        secretAccessKey: pick('AWS_SECRET_ACCESS_KEY'),
+      },
     },
     nix: {
       nixPath: pick('NIX_PATH'),
@@ -117,6 +123,7 @@ export function loadConfig(input: ConfigInput, env: Env = process.env): KilnConf
     config.nix.store = resolve(config.nix.store);
   if (config.cache.storageDir === '') config.cache.storageDir = join(config.dataDir, 'warehouse');
   else if (!isAbsolute(config.cache.storageDir)) config.cache.storageDir = resolve(config.cache.storageDir);
+  checkCacheStorage(config);
   // Seed 002's NIX_CACHE_URL: an external cache builds substitute from.
   if (config.upstreamCache.url !== '' && !config.cache.substituters.includes(config.upstreamCache.url)) {
     config.cache.substituters = [...config.cache.substituters, config.upstreamCache.url];
@@ -128,4 +135,20 @@ export function loadConfig(input: ConfigInput, env: Env = process.env): KilnConf
     );
   }
   return deepFreeze(config);
+}
+
+/** S3 storage needs a bucket, and an access key comes with its secret. */
+function checkCacheStorage(config: KilnConfig): void {
+  const storage = config.cache.storage;
+  if (storage.kind !== 's3') return;
+  if (storage.region === '') storage.region = 'us-east-1';
+  if (storage.bucket === '')
+    throw new KilnError('KILN_ERR_CONFIG', 'cache.storage.bucket is required when cache.storage.kind is s3');
+  if ((storage.accessKeyId === '') !== (storage.secretAccessKey === ''))
+    throw new KilnError(
+      'KILN_ERR_CONFIG',
+      'cache.storage.accessKeyId and secretAccessKey go together (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)',
+    );
+  if (storage.endpoint !== '' && !/^https?:\/\/[^/]/.test(storage.endpoint))
+    throw new KilnError('KILN_ERR_CONFIG', 'cache.storage.endpoint must be an http(s) URL');
 }

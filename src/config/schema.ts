@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { CacheStorageSchema } from './cache-storage-schema.js';
 
 /** The one configuration schema. Everything kiln can be told lives here. */
 export const ConfigSchema = Type.Object(
@@ -94,6 +95,7 @@ export const ConfigSchema = Type.Object(
           default: '',
           description: 'Where the warehouse keeps NARs and logs; defaults to DATA/warehouse.',
         }),
+        storage: CacheStorageSchema,
         priority: Type.Integer({
           minimum: 0,
           default: 41,

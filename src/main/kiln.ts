@@ -29,7 +29,6 @@ import {
 import {
   batches,
   collectGarbage,
-  createFsStorage,
   hashPartOf,
   MISSING_BATCH,
   nixPushSource,
@@ -53,6 +52,7 @@ import { TemplateService } from '../templates/index.js';
 import { bumpDependencies, createNixRunner } from './packaging.js';
 import { rolePlan, type RolePlan } from './roles.js';
 import { KILN_VERSION } from './version.js';
+import { createWarehouseStorage } from './warehouse-storage.js';
 import { defaultSystemFeatures, WorkerPresence } from './worker-presence.js';
 
 /** A running kiln core: store, runner, build service and workers, without HTTP. */
@@ -111,10 +111,13 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
   const clock = (): number => Date.now();
   // One master key seals every secret at rest: cache signing keys, build credentials.
   const secretBox = new SecretBox(await loadOrCreateMasterKey(join(config.dataDir, 'master.key')));
-  const warehouseStorage = createFsStorage(config.cache.storageDir);
+  const warehouseStorage = createWarehouseStorage(config.cache);
   const warehouse = new Warehouse({
     store,
-    storage: warehouseStorage,
+    storage: warehouseStorage.storage,
+    ...(warehouseStorage.narRedirectSeconds !== undefined && {
+      narRedirectSeconds: warehouseStorage.narRedirectSeconds,
+    }),
     box: secretBox,
     clock,
     defaultPriority: config.cache.priority,
@@ -132,11 +135,13 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     gcSchedule = startGcSchedule(
       {
         repo: store.caches,
-        storage: warehouseStorage,
+        storage: warehouseStorage.storage,
         clock,
         beforeRound: () => warehouse.flush(),
         onReport: (report) => warehouse.forgetPaths(report.cacheName),
-        sweepTemporaryFiles: (olderThanMs) => warehouseStorage.sweepTemporaryFiles(olderThanMs),
+        ...(warehouseStorage.sweepTemporaryFiles && {
+          sweepTemporaryFiles: warehouseStorage.sweepTemporaryFiles,
+        }),
       },
       config.cache.gcIntervalSeconds * 1000,
     );
@@ -485,6 +490,7 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
       if (runWorkers) await presence.stop();
       await notifier.idle();
       await warehouse.flush();
+      warehouseStorage.close();
       await store.close();
     },
   };

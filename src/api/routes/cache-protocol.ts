@@ -126,6 +126,12 @@ export function cacheProtocolRoutes(app: FastifyInstance, deps: ApiDeps): void {
           .header('accept-ranges', 'bytes')
           .send();
       }
+      if (warehouse.redirectsNarDownloads) {
+        // The bytes come straight from object storage; the client resends its Range header there.
+        const url = await warehouse.narDownloadUrl(cache, key);
+        if (url === undefined) throw notFound(key);
+        return reply.code(302).header('location', url).header('cache-control', 'no-store').send();
+      }
       let partial = false;
       const opened = await warehouse.openNar(cache, key, (size) => {
         const range = parseRangeHeader(request.headers.range, size);

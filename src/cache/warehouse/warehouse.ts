@@ -46,6 +46,11 @@ export interface WarehouseOptions {
    * through this process apply at once; this bounds how stale another node's changes can be.
    */
   recheckMs?: number;
+  /**
+   * When set and the storage hands out download URLs (S3's presigned URLs), NAR downloads are
+   * redirected to such a URL, valid this many seconds, instead of streamed through kiln.
+   */
+  narRedirectSeconds?: number;
 }
 
 export interface CacheKeyView {
@@ -351,6 +356,28 @@ export class Warehouse {
     const result = await this.#storage.read(nar.fileKey, rangeFor(nar.fileSize));
     if (result) this.#counters.served(cacheName, result.range.end - result.range.start + 1);
     return result;
+  }
+
+  /** Whether NAR downloads are redirected (see narDownloadUrl). */
+  get redirectsNarDownloads(): boolean {
+    return this.#options.narRedirectSeconds !== undefined && this.#storage.downloadUrl !== undefined;
+  }
+
+  /**
+   * A URL the NAR file of the cache can be downloaded from directly, valid for
+   * `narRedirectSeconds`; undefined when the cache holds no such NAR. Counts the whole file as
+   * served: the download happens elsewhere, so a ranged one cannot be told apart.
+   */
+  async narDownloadUrl(cacheName: string, fileKey: string): Promise<string | undefined> {
+    const seconds = this.#options.narRedirectSeconds;
+    const presign = this.#storage.downloadUrl?.bind(this.#storage);
+    if (seconds === undefined || presign === undefined)
+      throw new KilnError('KILN_ERR_INTERNAL', 'NAR download redirects are not enabled');
+    const nar = await this.#narByFileKey(fileKey);
+    if (!nar || !(await this.#cacheHasNar(cacheName, nar.narHash))) return undefined;
+    const url = await presign(nar.fileKey, seconds);
+    this.#counters.served(cacheName, nar.fileSize);
+    return url;
   }
 
   /**
