@@ -140,6 +140,22 @@ void describe('PostgreSQL caches', { skip: unavailable ?? false }, () => {
       },
     );
 
+    storeTest('a pin racing a deletion either keeps the path or reports it gone', async ({ store, open }) => {
+      const other = await open();
+      await createCache(store, 'main');
+      for (let n = 1; n <= 30; n++) await putObject(store, 'main', n);
+      const hashes = Array.from({ length: 30 }, (_, i) => hashPart(1 + i));
+      const pins = hashes.map((hash) => other.caches.pin('main', hash, 7000));
+      const deleted = new Set(await store.caches.deletePaths('main', hashes));
+      const pinned = await Promise.all(pins);
+      const held = new Set((await store.caches.listPaths('main')).map((path) => path.storePathHash));
+      hashes.forEach((hash, i) => {
+        assert.equal(held.has(hash), !deleted.has(hash));
+        assert.equal(pinned[i], held.has(hash), `pin() answered ${String(pinned[i])} for ${hash}`);
+      });
+      assert.equal((await store.caches.pins('main')).length, held.size);
+    });
+
     storeTest(
       'NAR collection racing uploads never strands a path without its NAR',
       async ({ store, open }) => {
