@@ -22,6 +22,15 @@ function intFromEnv(env: Env, name: string): number | undefined {
   return Number(raw);
 }
 
+/** `1` or `0` (unset or empty: not given). */
+function flagFromEnv(env: Env, name: string): boolean | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw !== '0' && raw !== '1')
+    throw new KilnError('KILN_ERR_CONFIG', `${name} must be 0 or 1, got ${JSON.stringify(raw)}`);
+  return raw === '1';
+}
+
 /** Settings taken from the environment: seed 002's variable names plus KILN_* ones. */
 function fromEnv(env: Env): Record<string, unknown> {
   const pick = (name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
@@ -58,8 +67,15 @@ function fromEnv(env: Env): Record<string, unknown> {
     cache: {
       substituters: pick('KILN_SUBSTITUTERS')?.split(/\s+/).filter(Boolean),
       trustedPublicKeys: pick('KILN_TRUSTED_PUBLIC_KEYS')?.split(/\s+/).filter(Boolean),
-      // The AWS SDK's standard variables, for S3 storage (config values take precedence).
+      // KILN_CACHE_S3_* put the warehouse in a bucket (a bucket name turns it on); credentials and
+      // region from the AWS SDK's standard variables. Config values take precedence.
       storage: {
+        kind: pick('KILN_CACHE_S3_BUCKET') === undefined ? undefined : 's3',
+        bucket: pick('KILN_CACHE_S3_BUCKET'),
+        endpoint: pick('KILN_CACHE_S3_ENDPOINT'),
+        prefix: pick('KILN_CACHE_S3_PREFIX'),
+        forcePathStyle: flagFromEnv(env, 'KILN_CACHE_S3_PATH_STYLE'),
+        presignDownloads: flagFromEnv(env, 'KILN_CACHE_S3_PRESIGN'),
         region: pick('AWS_REGION'),
         accessKeyId: pick('AWS_ACCESS_KEY_ID'),
         secretAccessKey: pick('AWS_SECRET_ACCESS_KEY'),

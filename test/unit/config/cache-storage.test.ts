@@ -56,3 +56,40 @@ describe('cache.storage configuration', () => {
     assert.throws(s3({ bucket: 'b', kind: 'ftp' }), isConfigError);
   });
 });
+
+describe('cache.storage from KILN_CACHE_S3_* variables', () => {
+  it('a bucket turns S3 on; endpoint, prefix, path style and presigning follow', () => {
+    const config = loadConfig(
+      { dataDir: '/tmp/kiln-x' },
+      {
+        KILN_CACHE_S3_BUCKET: 'nix',
+        KILN_CACHE_S3_ENDPOINT: 'http://127.0.0.1:9000',
+        KILN_CACHE_S3_PREFIX: 'kiln',
+        KILN_CACHE_S3_PATH_STYLE: '1',
+        KILN_CACHE_S3_PRESIGN: '1',
+        AWS_ACCESS_KEY_ID: 'AKIA',
+        AWS_SECRET_ACCESS_KEY: 's',
+      },
+    );
+    const storage = config.cache.storage;
+    assert.deepEqual(
+      [
+        storage.kind,
+        storage.bucket,
+        storage.endpoint,
+        storage.prefix,
+        storage.forcePathStyle,
+        storage.presignDownloads,
+      ],
+      ['s3', 'nix', 'http://127.0.0.1:9000', 'kiln', true, true],
+    );
+  });
+
+  it('refuses a flag that is not 0 or 1', () => {
+    assert.throws(
+      () =>
+        loadConfig({ dataDir: '/tmp/kiln-x' }, { KILN_CACHE_S3_BUCKET: 'b', KILN_CACHE_S3_PRESIGN: 'yes' }),
+      isConfigError,
+    );
+  });
+});
