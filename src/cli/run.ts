@@ -10,6 +10,7 @@ import { runSync } from './commands/sync.js';
 import { runProject } from './commands/project.js';
 import { runWorkers } from './commands/workers.js';
 import { runPush } from './commands/push.js';
+import { runMigrate } from './commands/migrate.js';
 import { runServe } from './commands/serve.js';
 import { runStore } from './commands/store.js';
 import { runTemplate } from './commands/template.js';
@@ -90,6 +91,8 @@ function execute(plan: Plan, io: CliIo): Promise<number> | number {
       return runProject(plan, io);
     case 'workers':
       return runWorkers(plan, io);
+    case 'migrate':
+      return runMigrate(plan, io);
   }
 }
 

@@ -29,6 +29,7 @@ Commands:
   sync      version syncs: a release bumps a repository's package and pushes a branch
   project   projects: a Git repository built on push (add, edit, list, show, remove, build)
   workers   build workers registered with the server: slots, load, alive
+  migrate   apply the database's pending migrations (SQLite or PostgreSQL)
   help      show help for a command
 
 Run 'kiln help COMMAND' or 'kiln COMMAND --help' for details.
@@ -37,8 +38,20 @@ Exit codes: 0 success; 1 a waited-for build did not succeed, or a server/network
 2 bad input (usage errors and requests the server rejected with a 4xx status).`;
 
 const TOPICS: Record<string, string> = {
+  migrate: `Usage: kiln migrate [--data DIR] [--database URL]
+
+Applies the pending schema migrations of kiln's database and prints each one applied. Servers also
+migrate on start; running it first (or again) is safe, also while servers use the database.
+
+Options:
+  --data DIR           state directory: SQLite at DIR/kiln.db unless a database URL is given
+                       (default ./.kiln)
+  --database URL       PostgreSQL (postgres://USER:PASSWORD@HOST:PORT/DB); env KILN_DATABASE_URL,
+                       which keeps a password out of the process list`,
+
   serve: `Usage: kiln serve [--data DIR] [--listen HOST:PORT] [--concurrency N] [--role ROLE] [--nix-store DIR]
                   [--builders FILE] [--substituter URL]... [--trusted-public-key KEY]...
+                  [--database URL]
 
 Runs the API, web UI, binary caches and build workers in one process; all state lives under DIR.
 On first start an admin token is written to DIR/admin.token (mode 0600).
@@ -53,6 +66,9 @@ Options:
   --builders FILE      a Nix machines file: Nix sends builds to these remote builders
   --substituter URL    a binary cache to substitute from, e.g. SERVER/cache/main (repeatable)
   --trusted-public-key KEY   a key substituted paths may be signed with (repeatable)
+  --database URL       keep builds, logs, tokens and caches in PostgreSQL
+                       (postgres://USER:PASSWORD@HOST:PORT/DB) instead of SQLite at DIR/kiln.db;
+                       env KILN_DATABASE_URL, which keeps a password out of the process list
 
 Stops cleanly on SIGINT or SIGTERM.`,
 

@@ -54,6 +54,7 @@ function fromEnv(env: Env): Record<string, unknown> {
     },
     role: pick('KILN_ROLE'),
     nodeId: pick('KILN_NODE_ID'),
+    database: { url: pick('KILN_DATABASE_URL') },
     registry: {
       url: pick('DOCKER_REGISTRY_URL'),
       username: pick('DOCKER_REGISTRY_USERNAME'),
@@ -140,6 +141,10 @@ export function loadConfig(input: ConfigInput, env: Env = process.env): KilnConf
   if (config.cache.storageDir === '') config.cache.storageDir = join(config.dataDir, 'warehouse');
   else if (!isAbsolute(config.cache.storageDir)) config.cache.storageDir = resolve(config.cache.storageDir);
   checkCacheStorage(config);
+  // The URL itself is not quoted: it may hold a password.
+  if (config.database.url !== '' && !/^postgres(ql)?:\/\//.test(config.database.url)) {
+    throw new KilnError('KILN_ERR_CONFIG', 'database.url must be a postgres:// or postgresql:// URL');
+  }
   // Seed 002's NIX_CACHE_URL: an external cache builds substitute from.
   if (config.upstreamCache.url !== '' && !config.cache.substituters.includes(config.upstreamCache.url)) {
     config.cache.substituters = [...config.cache.substituters, config.upstreamCache.url];

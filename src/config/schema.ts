@@ -89,6 +89,16 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    database: Type.Object(
+      {
+        url: Type.String({
+          default: '',
+          description:
+            'PostgreSQL URL (postgres://USER:PASSWORD@HOST:PORT/DB) for builds, logs, tokens and caches; empty: SQLite at DATA_DIR/kiln.db.',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     cache: Type.Object(
       {
         storageDir: Type.String({

@@ -41,7 +41,7 @@ import {
 } from '../cache/index.js';
 import { loadConfig, type ConfigInput, type KilnConfig } from '../config/index.js';
 import { GitClient } from '../git/index.js';
-import { openSqliteStore, type BuildRecord, type Store, type WorkerStatus } from '../persistence/index.js';
+import { type BuildRecord, type Store, type WorkerStatus } from '../persistence/index.js';
 import { killProcessTree } from '../process/index.js';
 import { Batcher, createWorkerPool, type WorkerPool } from '../queue/index.js';
 import { machineSystems, type NixRunner } from '../runner/nix/index.js';
@@ -49,6 +49,7 @@ import { loadOrCreateMasterKey, SecretBox } from '../secrets/index.js';
 import { RunNotifier } from '../notifications/index.js';
 import { ProjectService } from '../projects/index.js';
 import { TemplateService } from '../templates/index.js';
+import { openConfiguredStore } from './database.js';
 import { bumpDependencies, createNixRunner } from './packaging.js';
 import { rolePlan, type RolePlan } from './roles.js';
 import { KILN_VERSION } from './version.js';
@@ -104,7 +105,8 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
   await mkdir(gcRootsDir, { recursive: true });
   await mkdir(config.builds.workspaceDir, { recursive: true });
 
-  const store = openSqliteStore(join(config.dataDir, 'kiln.db'));
+  // PostgreSQL when database.url is set (shared by several servers), else SQLite under dataDir.
+  const store = openConfiguredStore(config);
   await store.migrate();
   const runner = await createNixRunner(config);
   const events = new BuildEvents();

@@ -17,6 +17,7 @@ import { parseBumpArgs, type BumpPlan } from './bump.js';
 import { parseSyncArgs, type SyncPlan } from './sync.js';
 import { parseProjectArgs, type ProjectPlan } from './project.js';
 import { parsePushArgs, type PushPlan } from './push.js';
+import { parseMigrateArgs, type MigratePlan } from './migrate.js';
 import { parseServeArgs, type ServePlan } from './serve.js';
 export type { ServeNixOptions } from './serve.js';
 import { parseStatsArgs, type StatsPlan } from './stats.js';
@@ -31,6 +32,7 @@ export type { PrefetchPlan, BumpPlan };
 export type { SyncPlan };
 export type { ProjectPlan };
 export type { WorkersPlan };
+export type { MigratePlan };
 export type { ClientFlags } from './common.js';
 
 export const COMMANDS = [
@@ -53,6 +55,7 @@ export const COMMANDS = [
   'sync',
   'project',
   'workers',
+  'migrate',
   'help',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
@@ -88,6 +91,7 @@ export type Plan =
   | SyncPlan
   | ProjectPlan
   | WorkersPlan
+  | MigratePlan
   | HelpPlan
   | VersionPlan;
 
@@ -154,6 +158,8 @@ export function parseCommandLine(argv: readonly string[]): Plan {
       return parseProjectArgs(rest);
     case 'workers':
       return parseWorkersArgs(rest);
+    case 'migrate':
+      return parseMigrateArgs(rest);
   }
 }
 

@@ -12,6 +12,8 @@ export interface ServePlan {
   role: ServeRole | undefined;
   /** This worker's own Nix store (`--nix-store`), builders file, substituters and keys. */
   nix: ServeNixOptions;
+  /** `--database URL`: PostgreSQL instead of SQLite under the data directory. */
+  databaseUrl: string | undefined;
 }
 
 export interface ServeNixOptions {
@@ -37,6 +39,7 @@ export function parseServeArgs(args: readonly string[]): ServePlan | { command: 
     builders: { type: 'string' },
     substituter: { type: 'string', multiple: true },
     'trusted-public-key': { type: 'string', multiple: true },
+    database: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return { command: 'help', topic: 'serve' };
@@ -53,6 +56,7 @@ export function parseServeArgs(args: readonly string[]): ServePlan | { command: 
         : parseInteger('--concurrency', values.concurrency, 1, 1024),
     role: parseRole(values.role),
     nix: serveNixOptions(values),
+    databaseUrl: nonEmpty('--database', values.database),
   };
 }
 

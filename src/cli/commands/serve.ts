@@ -6,7 +6,7 @@ import { signalHook, writeLine, type CliIo, type ShutdownSignal } from '../io.js
  * SIGINT/SIGTERM. Imported lazily so client commands never load server code.
  */
 export async function runServe(plan: ServePlan, io: CliIo): Promise<number> {
-  const { startKilnServer } = await import('../../main/index.js');
+  const { startKilnServer, databaseTarget, describeDatabase } = await import('../../main/index.js');
   const server = await startKilnServer({
     dataDir: plan.dataDir,
     host: plan.host,
@@ -15,9 +15,12 @@ export async function runServe(plan: ServePlan, io: CliIo): Promise<number> {
     config: {
       ...(Object.keys(plan.nix).length > 0 && serveNixConfig(plan.nix)),
       ...(plan.role !== undefined && { role: plan.role }),
+      ...(plan.databaseUrl !== undefined && { database: { url: plan.databaseUrl } }),
     },
   });
   writeLine(io.stdout, `kiln listening on ${server.url}`);
+  // Which database (a URL's password is never shown): several servers must name the same one.
+  writeLine(io.stdout, `database: ${describeDatabase(databaseTarget(server.kiln.config))}`);
   if (server.kiln.plan.http === 'full') writeLine(io.stdout, `admin token: ${server.adminTokenPath}`);
   else writeLine(io.stdout, `role: ${server.kiln.config.role}`);
 

@@ -51,6 +51,22 @@ void describe('top level', () => {
   });
 });
 
+void describe('kiln migrate', () => {
+  void it('takes a data directory and a database URL, both optional', () => {
+    assert.deepEqual(parse(['migrate'], 'migrate'), {
+      command: 'migrate',
+      dataDir: '.kiln',
+      databaseUrl: undefined,
+    });
+    assert.deepEqual(parse(['migrate', '--data', '/d', '--database', 'postgres://h/db'], 'migrate'), {
+      command: 'migrate',
+      dataDir: '/d',
+      databaseUrl: 'postgres://h/db',
+    });
+    rejects(['migrate', 'extra'], 'KILN_ERR_VALIDATION');
+  });
+});
+
 void describe('kiln serve', () => {
   void it('parses data, listen and concurrency', () => {
     assert.deepEqual(
@@ -63,8 +79,14 @@ void describe('kiln serve', () => {
         concurrency: 4,
         role: undefined,
         nix: {},
+        databaseUrl: undefined,
       },
     );
+  });
+
+  void it('takes a PostgreSQL URL with --database', () => {
+    const url = 'postgres://kiln@db:5432/kiln';
+    assert.equal(parse(['serve', '--database', url], 'serve').databaseUrl, url);
   });
 
   void it('takes a role and refuses unknown ones', () => {
