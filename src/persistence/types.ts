@@ -5,10 +5,12 @@
  */
 
 import type { CacheRepo } from './cache-types.js';
+import type { NodeSignals } from './signal-types.js';
 import type { WorkerRepo } from './worker-types.js';
 
 export type * from './cache-types.js';
 export type * from './worker-types.js';
+export * from './signal-types.js';
 
 export const BUILD_STATUSES = [
   'pending',
@@ -643,6 +645,11 @@ export interface Store {
   readonly projects: ProjectRepo;
   /** The worker registry (src/persistence/worker-types.ts). */
   readonly workers: WorkerRepo;
+  /**
+   * Signals between processes sharing the database (src/persistence/signal-types.ts); absent where
+   * they cannot share one (SQLite).
+   */
+  readonly signals?: NodeSignals;
   /** Applies pending numbered migrations; idempotent. */
   migrate(): Promise<void>;
   close(): Promise<void>;

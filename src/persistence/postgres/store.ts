@@ -1,4 +1,4 @@
-import type { Store } from '../types.js';
+import type { NodeSignals, Store } from '../types.js';
 import { readMigrations } from '../migration-files.js';
 import { PgBuildRepo } from './build-repo.js';
 import { PgCacheRepo } from './cache-repo.js';
@@ -8,6 +8,7 @@ import { PgLogRepo } from './log-repo.js';
 import { applyPgMigrations } from './migrate.js';
 import { PgProjectRepo } from './project-repo.js';
 import { PgSettingsRepo } from './settings-repo.js';
+import { PgSignals, type PgSignalsOptions } from './signals.js';
 import { PgStepRepo } from './step-repo.js';
 import { PgTemplateRepo } from './template-repo.js';
 import { PgTokenRepo } from './token-repo.js';
@@ -20,10 +21,14 @@ const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 export interface PostgresStoreOptions {
   /** Most connections the store's pool opens (default 10). */
   maxConnections?: number;
+  /** Reconnect backoff of the LISTEN connection (default 100 ms doubling up to 5 s). */
+  signals?: PgSignalsOptions;
 }
 
 /** A Store on PostgreSQL; `applyMigrations()` applies pending migrations and says which it applied. */
 export interface PostgresStore extends Store {
+  /** PostgreSQL always has LISTEN/NOTIFY. */
+  readonly signals: NodeSignals;
   applyMigrations(): Promise<string[]>;
 }
 
@@ -33,7 +38,7 @@ export interface PostgresStore extends Store {
  */
 export function openPostgresStore(url: string, options: PostgresStoreOptions = {}): PostgresStore {
   const pool = createPgPool(url, { max: options.maxConnections ?? 10 });
-  return new PgStore(pool);
+  return new PgStore(pool, new PgSignals(url, pool, options.signals));
 }
 
 class PgStore implements PostgresStore {
@@ -47,9 +52,15 @@ class PgStore implements PostgresStore {
   readonly versionSyncs: PgVersionSyncRepo;
   readonly projects: PgProjectRepo;
   readonly workers: PgWorkerRepo;
+  /** LISTEN/NOTIFY between the processes sharing this database. */
+  readonly signals: PgSignals;
   private closed: Promise<void> | undefined;
 
-  constructor(private readonly pool: PgPool) {
+  constructor(
+    private readonly pool: PgPool,
+    signals: PgSignals,
+  ) {
+    this.signals = signals;
     this.builds = new PgBuildRepo(pool);
     this.steps = new PgStepRepo(pool);
     this.logs = new PgLogRepo(pool);
@@ -72,7 +83,7 @@ class PgStore implements PostgresStore {
 
   /** Ends the pool once; a second call waits for the first. */
   close(): Promise<void> {
-    this.closed ??= this.pool.end();
+    this.closed ??= this.signals.close().then(() => this.pool.end());
     return this.closed;
   }
 }
