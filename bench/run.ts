@@ -10,6 +10,9 @@
  *  6. `hash` (bench/hash): NAR hashing of many small files and of one 1 GiB file, against `nix hash path`.
  *  7. `follow` (bench/follow): 200 clients following the live logs of 10 running builds, against a
  *     minimal Node SSE relay of the same lines; then a burst of 50 webhook pushes to one branch.
+ *  8. `workers` (bench/workers): 1,000 queued trivial builds on SQLite and on PostgreSQL with 1, 2
+ *     and 3 worker processes, and the scheduling latency of builds on an idle deployment, against
+ *     one `nix-build` of the same derivations.
  * Prints absolute times and ratios; asserts nothing.
  */
 import { execFile } from 'node:child_process';
@@ -24,6 +27,7 @@ import { runFollowBench } from './follow/index.js';
 import { runGitBench } from './git/index.js';
 import { runHashBench } from './hash/index.js';
 import { runImageBench } from './image/index.js';
+import { runWorkersBench } from './workers/index.js';
 import { NIX_BUILD_OPTS } from './settings.js';
 
 const run = promisify(execFile);
@@ -151,7 +155,7 @@ async function main(): Promise<void> {
   }
 }
 
-// `node dist/bench/run.js [build|cache|git|hash|image|follow]...` runs the named benchmarks; no argument runs them all.
+// `node dist/bench/run.js [build|cache|git|hash|image|follow|workers]...` runs the named benchmarks; no argument runs them all.
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   build: main,
   cache: runCacheBench,
@@ -159,6 +163,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   hash: runHashBench,
   image: runImageBench,
   follow: runFollowBench,
+  workers: runWorkersBench,
 };
 const selected = process.argv.slice(2);
 for (const name of selected.length > 0 ? selected : Object.keys(BENCHMARKS)) {

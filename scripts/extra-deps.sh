@@ -10,13 +10,15 @@
 #          loopback port; the packaged service is not used)
 #   bench: nginx (the static-file baseline), wrk (the HTTP load generator), curl (NAR downloads),
 #          skopeo and docker-registry (the image benchmark's reference push and its registries)
+#          and postgresql (the workers benchmark's database, started like the tests' one)
 set -euo pipefail
 
 case "${1:-}" in
   test) wanted=(sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client skopeo:skopeo
     docker-registry:docker-registry htpasswd:apache2-utils chromium:chromium
     pg_ctlcluster:postgresql) ;;
-  bench) wanted=(nginx:nginx wrk:wrk curl:curl skopeo:skopeo docker-registry:docker-registry) ;;
+  bench) wanted=(nginx:nginx wrk:wrk curl:curl skopeo:skopeo docker-registry:docker-registry
+    pg_ctlcluster:postgresql) ;;
   *)
     echo "usage: $0 test|bench" >&2
     exit 2
