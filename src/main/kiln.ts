@@ -50,6 +50,7 @@ import { RunNotifier } from '../notifications/index.js';
 import { ProjectService } from '../projects/index.js';
 import { TemplateService } from '../templates/index.js';
 import { openConfiguredStore } from './database.js';
+import { bridgeBuildEvents } from './event-bridge.js';
 import { bumpDependencies, createNixRunner } from './packaging.js';
 import { rolePlan, type RolePlan } from './roles.js';
 import { KILN_VERSION } from './version.js';
@@ -149,6 +150,13 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     );
   }
   const owner = `${config.nodeId}:${randomBytes(6).toString('hex')}`;
+  // Processes sharing a PostgreSQL database hear each other's build events (hints; all poll too).
+  const bridge = bridgeBuildEvents({
+    signals: store.signals,
+    events,
+    origin: owner,
+    log: (line) => console.error(`kiln: ${line}`),
+  });
 
   // `--push CACHE`: the server pushes a build's outputs into its own warehouse, in process.
   // A worker with its own store pushes from that store.
@@ -237,7 +245,8 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     log: (line) => console.error(`kiln: ${line}`),
   });
   events.subscribe('*', (event) => {
-    if (event.type !== 'status') return;
+    // The process where the status changed notifies; one that only heard of it must not again.
+    if (event.type !== 'status' || bridge.isRemote(event)) return;
     store.builds.get(event.buildId).then(
       (build) => {
         if (build?.projectId) void notifier.onBuildStatus(build);
@@ -330,6 +339,11 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     onError: (error, build) => {
       console.error(`kiln: worker error${build ? ` in build ${build.id}` : ''}:`, error);
     },
+  });
+
+  // A build queued by another process (the API node) is claimed now rather than on the next poll.
+  bridge.onRemote((event) => {
+    if (runWorkers && event.type === 'status' && event.status === 'pending') pool.wake();
   });
 
   const builds = new BuildService({
@@ -491,6 +505,7 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
       await pool.stop({ abortRunning: true });
       if (runWorkers) await presence.stop();
       await notifier.idle();
+      await bridge.close();
       await warehouse.flush();
       warehouseStorage.close();
       await store.close();
