@@ -69,6 +69,7 @@ void describe('sqlite store specifics', () => {
           { version: 9, name: '009_version_syncs.sql' },
           { version: 10, name: '010_projects.sql' },
           { version: 11, name: '011_cache_counter_history.sql' },
+          { version: 12, name: '012_workers.sql' },
         ]);
       } finally {
         db.close();
