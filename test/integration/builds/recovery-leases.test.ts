@@ -31,8 +31,9 @@ describe('recovery with many workers', () => {
     const recovered = await recoverInterruptedBuilds({
       store,
       events: new BuildEvents(),
-      killOrphan: async (pid) => {
+      killOrphan: (pid) => {
         killed.push(pid);
+        return Promise.resolve();
       },
       owner: 'node-a:me',
       nodeId: 'node-a',
@@ -40,7 +41,7 @@ describe('recovery with many workers', () => {
       maxAttempts: 2,
       logCapBytes: 1 << 20,
       clock: () => NOW,
-      ownerState: async (owner) => states[owner]!,
+      ownerState: (owner) => Promise.resolve(states[owner]!),
     });
     assert.equal(recovered, 2);
     const get = async (id: string) => (await store.builds.get(id))!;
