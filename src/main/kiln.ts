@@ -332,6 +332,8 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
           deployHooks,
           groupLock,
           matrixBuilds: matrixSteps,
+          // The API process evaluated expression builds into its store; this one has its own.
+          ownStoreWorkspace: config.nix.store === '' ? undefined : config.builds.workspaceDir,
         },
         build,
         signal,
