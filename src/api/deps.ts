@@ -7,7 +7,7 @@ import type {
   StatisticsQuery,
   VersionSyncService,
 } from '../builds/index.js';
-import type { Warehouse } from '../cache/index.js';
+import type { Warehouse, WorkerCacheSettings } from '../cache/index.js';
 import type {
   CacheCounterBucket,
   CounterHistoryQuery,
@@ -41,6 +41,8 @@ export interface ApiDeps {
   ): Promise<unknown>;
   /** The worker registry; absent: no workers are listed. */
   workers?: { list(): Promise<WorkerStatus[]>; timeoutMs: number } | undefined;
+  /** Per-worker cache settings in the central store; absent: those routes answer 503. */
+  workerCache?: Pick<WorkerCacheSettings, 'get' | 'put' | 'delete'> | undefined;
   /** Extra fields of GET /healthz (a worker's id, role, running builds). */
   health?: (() => Record<string, unknown>) | undefined;
   bodyLimitBytes: number;

@@ -87,3 +87,29 @@ export {
 export { type CacheRight } from './warehouse/access.js';
 export { isCacheName, isStorePathHashPart } from './warehouse/names.js';
 export { type ReceivedNar } from './warehouse/nar-upload.js';
+// Per-worker cache settings (seed 002's configureCacheForWorker): the pure plan, and their central store.
+export {
+  WorkerCacheOptionsSchema,
+  assertWorkerId,
+  checkWorkerCacheOptions,
+  effectiveWorkerNixSettings,
+  isWorkerId,
+  localCacheNameOf,
+  localCacheUrl,
+  planWorkerNixConfig,
+  reachableListenUrl,
+  type CentralWorkerCache,
+  type EffectiveWorkerNixSettings,
+  type LocalCacheRef,
+  type NixSettingOrigin,
+  type WorkerCacheOptions,
+  type WorkerNixConfig,
+  type WorkerNixConfigInput,
+  type WorkerNixConfigSource,
+} from './workers/nix-config.js';
+export {
+  StoredWorkerCacheSchema,
+  WorkerCacheSettings,
+  workerCacheKey,
+  type StoredWorkerCache,
+} from './workers/settings.js';

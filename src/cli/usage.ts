@@ -231,8 +231,12 @@ On the server's machine, against its data directory (--data DIR, default ./.kiln
                        closures to the cache
   worker-config ID [--cache-url URL] [--local-cache NAME] [--shared-store | --private-store]
                 [--trust KEY]... [--listen HOST:PORT]
-                       write DATA/workers/ID/nix.conf (substituters, trusted keys, store) for a
-                       worker; use it with NIX_CONF_DIR=DATA/workers/ID
+                       store worker ID's cache settings (substituters, trusted keys, store)
+                       centrally; the worker (KILN_NODE_ID=ID) applies them when it starts.
+                       With --server or KILN_SERVER through the API; else here, against --data,
+                       also writing DATA/workers/ID/nix.conf (NIX_CONF_DIR=DATA/workers/ID)
+  worker-config ID --show | --clear
+                       print or remove worker ID's central cache settings (through the API)
 
 Options:
   --json               print the API response

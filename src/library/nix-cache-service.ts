@@ -2,12 +2,18 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import {
-  parsePublicKey,
+  assertWorkerId,
+  localCacheNameOf,
+  localCacheUrl,
+  planWorkerNixConfig,
   pushClosure,
   nixPushSource,
   type PushSummary,
   type PushTransport,
+  type StoredWorkerCache,
   type Warehouse,
+  type WorkerCacheOptions,
+  type WorkerNixConfig,
 } from '../cache/index.js';
 import { KilnError, isKilnError } from '../errors/index.js';
 import { writeFileAtomic } from '../fsutil/index.js';
@@ -15,121 +21,16 @@ import { createKiln, type CreateKilnOptions, type Kiln } from '../main/index.js'
 import { runSupervised } from '../process/index.js';
 import { buildEnv } from '../runner/nix/index.js';
 
-/** Seed 002's `configureCacheForWorker` options, under the same names. */
-export interface WorkerCacheOptions {
-  /** An external binary cache; defaults to NIX_CACHE_URL (config `upstreamCache.url`). */
-  cacheUrl?: string;
-  /** Substitute from this machine's kiln warehouse (cache `localCacheName`, default `local`). */
-  enableLocalCache?: boolean;
-  localCacheName?: string;
-  /**
-   * true: builds on the worker share the machine's store (`store = local`); false: the worker gets
-   * a private store under DATA/workers/<id>/store; absent: the store setting is left to Nix.
-   */
-  enableSharedStore?: boolean;
-  /** Keys (`name:base64`) trusted besides the configured ones and the local cache's. */
-  trustedPublicKeys?: string[];
-}
+export {
+  planWorkerNixConfig,
+  type WorkerCacheOptions,
+  type WorkerNixConfig,
+  type WorkerNixConfigInput,
+} from '../cache/index.js';
 
-export interface WorkerNixConfig {
-  substituters: string[];
-  trustedPublicKeys: string[];
-  /** Nix's `store` setting, when one is chosen. */
-  store?: string;
-  /** The nix.conf text. */
-  text: string;
-}
-
-export interface WorkerNixConfigInput {
-  workerId: string;
-  options: WorkerCacheOptions;
-  /** `<server>/cache/<name>` of the local cache and its current public keys, when enabled. */
-  localCache?: { url: string; publicKeys: readonly string[] };
-  /** NIX_CACHE_URL, used when options.cacheUrl is absent. */
-  upstreamUrl: string;
-  /** Keys from the configuration (cache.trustedPublicKeys). */
-  configuredKeys: readonly string[];
-  /** DATA/workers/<id>/store, for a worker that does not share the store. */
-  privateStoreDir: string;
-}
-
-const WORKER_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const STORE_PATH = /^\/nix\/store\/[0-9a-df-np-sv-z]{32}-[A-Za-z0-9+\-._?=]+$/;
 const PACKAGE_NAME = /^[A-Za-z_][A-Za-z0-9_'-]*(\.[A-Za-z_][A-Za-z0-9_'-]*)*$/;
 const MiB = 1024 * 1024;
-
-function assertWorkerId(workerId: string): void {
-  if (!WORKER_ID.test(workerId))
-    throw new KilnError(
-      'KILN_ERR_VALIDATION',
-      'a worker id is 1-128 letters, digits, dots, dashes or underscores, starting with a letter or digit',
-      { workerId },
-    );
-}
-
-function assertUrl(url: string): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new KilnError('KILN_ERR_VALIDATION', `'${url}' is not a URL`, { url });
-  }
-  if (!['http:', 'https:', 'file:', 's3:', 'ssh:', 'ssh-ng:'].includes(parsed.protocol) || /\s/.test(url))
-    throw new KilnError('KILN_ERR_VALIDATION', `'${url}' is not a binary cache URL Nix can use`, { url });
-}
-
-/**
- * The Nix settings of one worker, pure. The local kiln cache comes first (it is on this machine);
- * Nix still orders substituters by the Priority each cache announces.
- */
-export function planWorkerNixConfig(input: WorkerNixConfigInput): WorkerNixConfig {
-  assertWorkerId(input.workerId);
-  const { options } = input;
-  const substituters: string[] = [];
-  const keys: string[] = [...input.configuredKeys, ...(options.trustedPublicKeys ?? [])];
-  if (options.enableLocalCache) {
-    if (!input.localCache) throw new KilnError('KILN_ERR_INTERNAL', 'the local cache was not resolved');
-    substituters.push(input.localCache.url);
-    keys.push(...input.localCache.publicKeys);
-  }
-  const external = options.cacheUrl ?? (input.upstreamUrl === '' ? undefined : input.upstreamUrl);
-  if (external !== undefined) substituters.push(external);
-  for (const url of substituters) assertUrl(url);
-  for (const key of keys) {
-    try {
-      parsePublicKey(key);
-    } catch (error) {
-      throw new KilnError(
-        'KILN_ERR_VALIDATION',
-        `'${key}' is not a public key (name:base64)`,
-        { key },
-        { cause: error },
-      );
-    }
-  }
-  const trustedPublicKeys = [...new Set(keys)];
-  const uniqueSubstituters = [...new Set(substituters)];
-  // A shared store is the machine's own (single-user Nix: `local`); a private one is a chroot
-  // store that only this worker's builds use, at the cost of fetching everything again.
-  const store =
-    options.enableSharedStore === undefined
-      ? undefined
-      : options.enableSharedStore
-        ? 'local'
-        : input.privateStoreDir;
-  const lines = [
-    `# Written by kiln for worker ${input.workerId}; use with NIX_CONF_DIR=<this directory>.`,
-    `substituters = ${uniqueSubstituters.join(' ')}`,
-    `trusted-public-keys = ${trustedPublicKeys.join(' ')}`,
-    ...(store === undefined ? [] : [`store = ${store}`]),
-  ];
-  return {
-    substituters: uniqueSubstituters,
-    trustedPublicKeys,
-    ...(store !== undefined && { store }),
-    text: `${lines.join('\n')}\n`,
-  };
-}
 
 export interface CacheStatistics {
   /** Stored (compressed) bytes, in MiB with two decimals. */
@@ -203,44 +104,30 @@ export class NixCacheService {
     return join(this.kiln.config.dataDir, 'workers', workerId);
   }
 
-  /** `http://HOST:PORT` of this kiln as a worker on this machine reaches it. */
-  #serverUrl(): string {
-    const { host, port } = this.kiln.config.listen;
-    const reachable = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '[::1]' : host;
-    return `http://${reachable.includes(':') && !reachable.startsWith('[') ? `[${reachable}]` : reachable}:${port}`;
-  }
-
   /**
-   * Writes DATA/workers/<id>/nix.conf (atomically) and returns the settings: point the worker's
-   * Nix at it with `NIX_CONF_DIR=DATA/workers/<id>`. The local cache must exist
-   * (`kiln cache create local`); its current public keys are trusted.
+   * Stores the worker's cache settings centrally (`worker-cache:<id>` in the database every kiln
+   * process shares): the worker applies them when it starts (`kiln serve --role worker` with
+   * KILN_NODE_ID=<id>). Also plans them as this machine sees them and writes
+   * DATA/workers/<id>/nix.conf (atomically), for a Nix run outside kiln:
+   * `NIX_CONF_DIR=DATA/workers/<id>`. A local cache must exist (`kiln cache create local`); its
+   * current public keys are trusted; its URL is publicUrl, else this kiln's listen address.
    */
   async configureCacheForWorker(
     workerId: string,
     options: WorkerCacheOptions = {},
-  ): Promise<WorkerNixConfig & { path: string }> {
+  ): Promise<WorkerNixConfig & { path: string; stored: StoredWorkerCache }> {
     const dir = this.#workerDir(workerId);
-    let localCache: WorkerNixConfigInput['localCache'];
-    if (options.enableLocalCache) {
-      const name = options.localCacheName ?? 'local';
-      const info = await this.#warehouse.info(name).catch((error: unknown) => {
-        if (isKilnError(error) && error.code === 'KILN_ERR_NOT_FOUND')
-          throw new KilnError(
-            'KILN_ERR_NOT_FOUND',
-            `there is no cache named '${name}' to use as the local cache; create it with \`kiln cache create ${name}\``,
-            { cache: name },
-          );
-        throw error;
-      });
-      localCache = {
-        url: `${this.#serverUrl()}/cache/${encodeURIComponent(name)}`,
-        publicKeys: info.trustedPublicKeys,
-      };
-    }
+    const stored = await this.kiln.workerCache.put(workerId, options);
+    const local = localCacheNameOf(options);
     const config = planWorkerNixConfig({
       workerId,
       options,
-      ...(localCache && { localCache }),
+      ...(local !== undefined && {
+        localCache: {
+          url: localCacheUrl(this.kiln.config, true, local),
+          publicKeys: (await this.#warehouse.info(local)).trustedPublicKeys,
+        },
+      }),
       upstreamUrl: this.kiln.config.upstreamCache.url,
       configuredKeys: this.kiln.config.cache.trustedPublicKeys,
       privateStoreDir: join(dir, 'store'),
@@ -248,7 +135,7 @@ export class NixCacheService {
     await mkdir(dir, { recursive: true });
     const path = join(dir, 'nix.conf');
     await writeFileAtomic(path, config.text);
-    return { ...config, path };
+    return { ...config, path, stored };
   }
 
   /**

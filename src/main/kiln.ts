@@ -35,11 +35,13 @@ import {
   pushClosure,
   startGcSchedule,
   Warehouse,
+  WorkerCacheSettings,
   warehousePushTransport,
   type GcReport,
   type GcSchedule,
 } from '../cache/index.js';
 import { loadConfig, type ConfigInput, type KilnConfig } from '../config/index.js';
+import { isKilnError } from '../errors/index.js';
 import { GitClient } from '../git/index.js';
 import { type BuildRecord, type Store, type WorkerStatus } from '../persistence/index.js';
 import { killProcessTree } from '../process/index.js';
@@ -56,6 +58,7 @@ import { rolePlan, type RolePlan } from './roles.js';
 import { KILN_VERSION } from './version.js';
 import { createWarehouseStorage } from './warehouse-storage.js';
 import { defaultSystemFeatures, WorkerPresence } from './worker-presence.js';
+import { withCentralWorkerCache } from './worker-nix-settings.js';
 
 /** A running kiln core: store, runner, build service and workers, without HTTP. */
 export interface Kiln {
@@ -66,6 +69,8 @@ export interface Kiln {
   readonly pool: WorkerPool;
   readonly runner: NixRunner;
   readonly warehouse: Warehouse;
+  /** Per-worker cache settings in the central store (`kiln cache worker-config`). */
+  readonly workerCache: WorkerCacheSettings;
   readonly templates: TemplateService;
   /** Version syncs: a release bumps a repository's package file and pushes a branch. */
   readonly versionSyncs: VersionSyncService;
@@ -98,7 +103,8 @@ export interface CreateKilnOptions extends ConfigInput {
 /** The wiring: the only place that constructs implementations. */
 export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
   const { workers = true, ...input } = options;
-  const config = loadConfig(input);
+  // `let`: a worker replaces its Nix settings with its central ones below, before anything uses them.
+  let config = loadConfig(input);
   const plan = rolePlan(config.role);
   const runWorkers = workers && plan.workers;
   const gcRootsDir = join(config.dataDir, 'gcroots');
@@ -109,7 +115,6 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
   // PostgreSQL when database.url is set (shared by several servers), else SQLite under dataDir.
   const store = openConfiguredStore(config);
   await store.migrate();
-  const runner = await createNixRunner(config);
   const events = new BuildEvents();
   const clock = (): number => Date.now();
   // One master key seals every secret at rest: cache signing keys, build credentials.
@@ -127,6 +132,28 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     keyOverlapMs: config.cache.keyOverlapSeconds * 1000,
     maxUploadBytes: config.cache.maxUploadBytes,
   });
+  // Per-worker cache settings, central; a worker applies its own (nodeId) before it claims builds.
+  const workerCache = new WorkerCacheSettings({
+    repo: store.settings,
+    clock,
+    cacheExists: (name) =>
+      warehouse.info(name).then(
+        () => true,
+        (error: unknown) => {
+          if (isKilnError(error) && error.code === 'KILN_ERR_NOT_FOUND') return false;
+          throw error;
+        },
+      ),
+  });
+  if (runWorkers)
+    config = await withCentralWorkerCache({
+      config,
+      settings: workerCache,
+      warehouse,
+      servesCache: plan.http !== 'health',
+      log: (line) => console.error(`kiln: ${line}`),
+    });
+  const runner = await createNixRunner(config);
   // Counters and access times are buffered on the hot path and written every few seconds.
   const counterTimer = setInterval(() => {
     warehouse.flush().catch((error: unknown) => console.error('kiln: cache counters flush failed:', error));
@@ -476,6 +503,7 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     pool,
     runner,
     warehouse,
+    workerCache,
     templates,
     versionSyncs,
     projects,

@@ -42,6 +42,7 @@ export function apiDepsFor(kiln: Kiln, options: { logPollMs: number }): ApiDeps 
     projects: kiln.projects,
     collectGarbage: (cacheName, options) => kiln.collectGarbage(cacheName, options),
     workers: { list: () => kiln.workers(), timeoutMs: kiln.config.queue.workerTimeoutMs },
+    workerCache: kiln.workerCache,
     health: () => ({
       role: kiln.config.role,
       ...(kiln.plan.workers && { worker: kiln.workerId, running: kiln.pool.active, slots: kiln.pool.slots }),

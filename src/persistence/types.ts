@@ -569,6 +569,8 @@ export interface TokenRepo {
 export interface SettingsRepo {
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string): Promise<void>;
+  /** Removes a key; false when it was not set. */
+  delete(key: string): Promise<boolean>;
 }
 
 /** A stored (user-added) template version; src/templates validates and interprets `definition`. */

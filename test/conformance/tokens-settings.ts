@@ -86,5 +86,14 @@ export function tokenAndSettingsTests(storeTest: StoreTest): void {
       assert.equal(await store.settings.get('a'), '3');
       assert.equal(await store.settings.get('b'), '2');
     });
+
+    storeTest('delete removes one key and says whether it was set', async ({ store }) => {
+      await store.settings.set('a', '1');
+      await store.settings.set('b', '2');
+      assert.equal(await store.settings.delete('a'), true);
+      assert.equal(await store.settings.delete('a'), false);
+      assert.equal(await store.settings.get('a'), undefined);
+      assert.equal(await store.settings.get('b'), '2');
+    });
   });
 }

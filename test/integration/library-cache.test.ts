@@ -46,6 +46,12 @@ describe('library: NixCacheService (seed 002)', () => {
     assert.deepEqual(settings['substituters']?.value, config.substituters);
     assert.deepEqual(settings['trusted-public-keys']?.value, local.trustedPublicKeys);
     assert.equal(settings['store']?.value, 'local');
+    // Stored centrally too: the worker (KILN_NODE_ID=worker-123) applies them when it starts.
+    assert.deepEqual((await service.kiln.workerCache.get('worker-123'))?.options, {
+      cacheUrl: 'https://cache.example.org',
+      enableLocalCache: true,
+      enableSharedStore: true,
+    });
 
     // Without a cacheUrl the configured NIX_CACHE_URL is used; a private store lives with the worker.
     const second = await service.configureCacheForWorker('worker-2', { enableSharedStore: false });

@@ -34,6 +34,8 @@ export type CachePlan = { command: 'cache'; client: ClientFlags; json: boolean }
       sharedStore: boolean | undefined;
       trust: string[];
       listen: { host: string; port: number } | undefined;
+      /** Set (the default), show or clear the worker's central settings. */
+      mode: 'set' | 'show' | 'clear';
     }
   | { action: 'warm'; name: string; packages: string[]; workerId: string }
 );
@@ -62,6 +64,31 @@ function days(raw: string, option: string): number | null {
   return Number(raw);
 }
 
+function workerConfigMode(values: {
+  show?: boolean | undefined;
+  clear?: boolean | undefined;
+  'cache-url'?: string | undefined;
+  'local-cache'?: string | undefined;
+  'shared-store'?: boolean | undefined;
+  'private-store'?: boolean | undefined;
+  trust?: string[] | undefined;
+}): 'set' | 'show' | 'clear' {
+  if (!values.show && !values.clear) return 'set';
+  const settingGiven =
+    values['cache-url'] !== undefined ||
+    values['local-cache'] !== undefined ||
+    values['shared-store'] === true ||
+    values['private-store'] === true ||
+    (values.trust ?? []).length > 0;
+  if ((values.show && values.clear) || settingGiven)
+    throw new KilnError(
+      'KILN_ERR_VALIDATION',
+      '--show and --clear go alone: without settings, and not together',
+      { command: 'cache' },
+    );
+  return values.show ? 'show' : 'clear';
+}
+
 export function parseCacheArgs(args: readonly string[]): CachePlan | { command: 'help'; topic: 'cache' } {
   const { values, positionals: rest } = parseOptions('cache', args, {
     ...CLIENT_OPTIONS,
@@ -79,6 +106,8 @@ export function parseCacheArgs(args: readonly string[]): CachePlan | { command: 
     trust: { type: 'string', multiple: true },
     listen: { type: 'string' },
     worker: { type: 'string' },
+    show: { type: 'boolean' },
+    clear: { type: 'boolean' },
   });
   if (values.help) return { command: 'help', topic: 'cache' };
   const [action, ...operands] = rest;
@@ -160,6 +189,7 @@ export function parseCacheArgs(args: readonly string[]): CachePlan | { command: 
         sharedStore: values['shared-store'] ? true : values['private-store'] ? false : undefined,
         trust: values.trust ?? [],
         listen: values.listen === undefined ? undefined : parseListen(values.listen),
+        mode: workerConfigMode(values),
       };
     }
     case 'warm': {

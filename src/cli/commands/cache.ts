@@ -1,7 +1,9 @@
 import { basename, dirname } from 'node:path';
-import type { CacheInfo, CreatedToken, TokenView } from '../../cache/index.js';
+import type { CacheInfo, CreatedToken, TokenView, WorkerCacheOptions } from '../../cache/index.js';
 import { KilnError } from '../../errors/index.js';
 import type { CachePlan, TokenPlan } from '../args/index.js';
+import { clientEnv } from '../../config/client-env.js';
+import type { ClientFlags } from '../args/index.js';
 import { connect } from '../connection.js';
 import { writeJson, writeLine, type CliIo } from '../io.js';
 import { cacheInfoLines, tokenListLines } from '../render/cache.js';
@@ -21,6 +23,10 @@ export function hashPartOf(path: string): string {
 const cachePath = (name: string, rest = ''): string => `/api/v1/caches/${encodeURIComponent(name)}${rest}`;
 
 export async function runCache(plan: CachePlan, io: CliIo): Promise<number> {
+  // worker-config goes through the API when a server is named (the way to reach a remote
+  // deployment's database); without one it stays on this machine, as it always did.
+  if (plan.action === 'worker-config' && (plan.mode !== 'set' || serverNamed(plan.client, io)))
+    return runWorkerConfigApi(plan, io);
   if (plan.action === 'worker-config' || plan.action === 'warm') return runOnServerMachine(plan, io);
   const client = connect(plan.client, io);
   const print = (value: unknown, lines: () => string[]): void => {
@@ -152,6 +158,56 @@ export async function runToken(plan: TokenPlan, io: CliIo): Promise<number> {
 }
 
 type LocalCachePlan = Extract<CachePlan, { action: 'worker-config' | 'warm' }>;
+type WorkerConfigPlan = Extract<CachePlan, { action: 'worker-config' }>;
+
+function serverNamed(flags: ClientFlags, io: CliIo): boolean {
+  return flags.server !== undefined || clientEnv(io.env).server !== undefined;
+}
+
+/** The body of PUT /api/v1/workers/:id/cache: seed 002's option names. */
+function workerCacheOptions(plan: WorkerConfigPlan): WorkerCacheOptions {
+  return {
+    ...(plan.cacheUrl !== undefined && { cacheUrl: plan.cacheUrl }),
+    ...(plan.localCache !== undefined && { enableLocalCache: true, localCacheName: plan.localCache }),
+    ...(plan.sharedStore !== undefined && { enableSharedStore: plan.sharedStore }),
+    ...(plan.trust.length > 0 && { trustedPublicKeys: plan.trust }),
+  };
+}
+
+interface WorkerCacheView {
+  workerId: string;
+  options: WorkerCacheOptions;
+  updatedAt: string;
+}
+
+/** `kiln cache worker-config ID ...` through the API: set, show or clear the central settings. */
+async function runWorkerConfigApi(plan: WorkerConfigPlan, io: CliIo): Promise<number> {
+  const client = connect(plan.client, io);
+  const path = `/api/v1/workers/${encodeURIComponent(plan.workerId)}/cache`;
+  if (plan.mode === 'clear') {
+    await client.call('DELETE', path);
+    if (plan.json) writeJson(io.stdout, { workerId: plan.workerId, cleared: true });
+    else writeLine(io.stdout, `cleared the cache settings of worker ${plan.workerId}`);
+    return 0;
+  }
+  const view =
+    plan.mode === 'show'
+      ? await client.call<WorkerCacheView>('GET', path)
+      : await client.call<WorkerCacheView>('PUT', path, workerCacheOptions(plan));
+  if (plan.json) {
+    writeJson(io.stdout, view);
+    return 0;
+  }
+  if (plan.mode === 'set')
+    writeLine(
+      io.stderr,
+      `stored the cache settings of worker ${view.workerId}; it applies them when it (re)starts`,
+    );
+  for (const [name, value] of Object.entries(view.options))
+    writeLine(io.stdout, `${name}: ${Array.isArray(value) ? value.join(' ') : String(value)}`);
+  writeLine(io.stdout, `updatedAt: ${view.updatedAt}`);
+  return 0;
+}
 
 /**
  * Commands that act on this machine's kiln data directory and Nix store, in-process through the
@@ -164,17 +220,13 @@ async function runOnServerMachine(plan: LocalCachePlan, io: CliIo): Promise<numb
   const service = await NixCacheService.open({ dataDir, ...(listen && { listen }) });
   try {
     if (plan.action === 'worker-config') {
-      const config = await service.configureCacheForWorker(plan.workerId, {
-        ...(plan.cacheUrl !== undefined && { cacheUrl: plan.cacheUrl }),
-        ...(plan.localCache !== undefined && { enableLocalCache: true, localCacheName: plan.localCache }),
-        ...(plan.sharedStore !== undefined && { enableSharedStore: plan.sharedStore }),
-        ...(plan.trust.length > 0 && { trustedPublicKeys: plan.trust }),
-      });
+      const config = await service.configureCacheForWorker(plan.workerId, workerCacheOptions(plan));
       if (plan.json) writeJson(io.stdout, config);
       else {
         writeLine(
           io.stderr,
-          `wrote ${config.path}; point the worker's Nix at it with NIX_CONF_DIR=${dirname(config.path)}`,
+          `stored the cache settings of worker ${plan.workerId} (it applies them when it starts); wrote ` +
+            `${config.path} for a Nix run outside kiln: NIX_CONF_DIR=${dirname(config.path)}`,
         );
         io.stdout.write(config.text);
       }

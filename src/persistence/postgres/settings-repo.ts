@@ -16,4 +16,8 @@ export class PgSettingsRepo implements SettingsRepo {
       [key, value],
     );
   }
+
+  async delete(key: string): Promise<boolean> {
+    return (await this.db.execute('DELETE FROM settings WHERE key = $1', [key])) > 0;
+  }
 }

@@ -69,11 +69,18 @@ describe('kiln cache arguments', () => {
       'cache',
     );
     assert.ok(config.action === 'worker-config');
+    assert.equal(config.mode, 'set');
     assert.deepEqual(
       [config.workerId, config.localCache, config.sharedStore, config.trust, config.listen],
       ['w1', 'main', true, ['a-1:x'], { host: '127.0.0.1', port: 7071 }],
     );
     rejects(['cache', 'worker-config', 'w1', '--shared-store', '--private-store'], 'choose one');
+    const show = parse(['cache', 'worker-config', 'w1', '--show'], 'cache');
+    assert.ok(show.action === 'worker-config' && show.mode === 'show');
+    const clear = parse(['cache', 'worker-config', 'w1', '--clear'], 'cache');
+    assert.ok(clear.action === 'worker-config' && clear.mode === 'clear');
+    rejects(['cache', 'worker-config', 'w1', '--show', '--clear'], 'go alone');
+    rejects(['cache', 'worker-config', 'w1', '--clear', '--private-store'], 'go alone');
     const warm = parse(['cache', 'warm', 'main', '/nix/store/x', 'hello'], 'cache');
     assert.ok(warm.action === 'warm');
     assert.deepEqual([warm.name, warm.packages, warm.workerId], ['main', ['/nix/store/x', 'hello'], 'local']);
