@@ -95,11 +95,11 @@ export async function executeBuild(
     const now = clock();
     if (!force && now - lastProgressWrite < PROGRESS_WRITE_MS) return;
     lastProgressWrite = now;
-    void store.builds.update(
-      id,
-      { progress: { ...progress } },
-      { status: ['running'], leaseOwner: deps.owner },
-    );
+    // Progress is a hint the next write replaces: a failed write (database unreachable) is dropped,
+    // and must not become an unhandled rejection that ends the worker.
+    store.builds
+      .update(id, { progress: { ...progress } }, { status: ['running'], leaseOwner: deps.owner })
+      .catch(() => undefined);
   };
 
   // What Nix substituted and built, from its structured log: kept on the record.
@@ -182,11 +182,11 @@ export async function executeBuild(
           if (stream !== 'stdout') sink.write(stream, text);
         },
         onSpawn: (pid, startTime) => {
-          void store.builds.update(
-            id,
-            { runnerPid: pid, runnerStartTime: startTime },
-            { leaseOwner: deps.owner },
-          );
+          // Only recovery of a crashed process uses it; while the database is unreachable the
+          // worker aborts the runner itself when its lease runs out, so a lost write is no harm.
+          store.builds
+            .update(id, { runnerPid: pid, runnerStartTime: startTime }, { leaseOwner: deps.owner })
+            .catch(() => undefined);
         },
       });
     } catch (error) {

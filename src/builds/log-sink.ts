@@ -38,11 +38,19 @@ export class LogSink {
 
   write(stream: LogStream, text: string, ts: number = Date.now()): void {
     this.#buffer.push({ ts, stream, text });
-    if (this.#buffer.length >= this.#maxBatch) void this.flush();
+    if (this.#buffer.length >= this.#maxBatch) this.#flushInBackground();
     else {
       const wait = Math.max(0, this.#lastFlushAt + this.#flushMs - Date.now());
-      this.#timer ??= setTimeout(() => void this.flush(), wait);
+      this.#timer ??= setTimeout(() => this.#flushInBackground(), wait);
     }
+  }
+
+  /**
+   * A flush nobody awaits: a failed write (the database unreachable) is remembered and thrown by
+   * the next awaited flush; it must not become an unhandled rejection that ends the process.
+   */
+  #flushInBackground(): void {
+    this.flush().catch(() => undefined);
   }
 
   /** Writes everything buffered so far; resolves when it is committed. */

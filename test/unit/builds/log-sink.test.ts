@@ -66,4 +66,31 @@ describe('log sink', () => {
     await sink.flush();
     assert.deepEqual(batches, [['a', 'b', 'c'], ['d']]);
   });
+
+  it('keeps the process alive when a background write fails, and reports it to the awaited flush', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let attempts = 0;
+      const repo: LogRepo = {
+        append: () => {
+          attempts += 1;
+          return Promise.reject(new Error('the database is unreachable'));
+        },
+        read: () => Promise.resolve([]),
+        tail: () => Promise.resolve([]),
+      };
+      const sink = new LogSink({ logs: repo, buildId: 'b', capBytes: 1 << 20, onFlushed: () => undefined });
+      sink.write('stdout', 'one'); // flushed by the sink's own timer, awaited by nobody
+      await waitFor(() => Promise.resolve(attempts > 0), { what: 'the background write' });
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(unhandled, []);
+      await assert.rejects(sink.flush(), /the database is unreachable/);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });
