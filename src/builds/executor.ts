@@ -165,9 +165,6 @@ export async function executeBuild(
           // A remote builder (nix.builders) is named, so the log says where the derivation ran.
           if (event.type === 'build-started' && event.machine !== '')
             sink.write('kiln', `kiln: building ${event.drvPath} on ${event.machine}`);
-          // A remote builder (nix.builders) is named, so the log says where the derivation ran.
-          if (event.type === 'build-started' && event.machine !== '')
-            sink.write('kiln', `kiln: building ${event.drvPath} on ${event.machine}`);
           if (event.type === 'substitute-started' && !substituted.has(event.storePath)) {
             substituted.add(event.storePath);
             sink.write('kiln', `kiln: substituting ${event.storePath} from ${event.substituter}`);
