@@ -23,7 +23,7 @@ import { run, time } from '../cache/proc.js';
 import { envCount, NIX_BUILD_OPTS } from '../settings.js';
 import { QUEUE_SETTINGS, startCluster, type ClusterPlan } from './cluster.js';
 import { runIdle, runQueued, trivialDrv } from './load.js';
-import { fmtMs, queueFigures, renderTable, startLatency, type Line } from './report.js';
+import { fmtMs, queueFigures, renderTable, startLatency, type Latency, type Line } from './report.js';
 
 const IDLE_P99_GOAL_MS = 50;
 const IN_FLIGHT = 100;
@@ -67,7 +67,10 @@ async function measure(work: string, runId: string, s: Setup, count: number, idl
     log(`${s.setup}: ${idle} builds one at a time`);
     const one = await runIdle(cluster.api, idle, `${runId}-${s.setup}-idle`, 120_000);
     const latency = startLatency(one);
-    log(`  idle enqueue to start p50 ${fmtMs(latency.p50)}, p99 ${fmtMs(latency.p99)}`);
+    const fromAnswer = startLatency(one, (b) => b.answeredAt);
+    log(
+      `  idle enqueue to start p50 ${fmtMs(latency.p50)}, p99 ${fmtMs(latency.p99)}; from the answer p50 ${fmtMs(fromAnswer.p50)}, p99 ${fmtMs(fromAnswer.p99)}`,
+    );
     return {
       setup: s.setup,
       processes: s.processes,
@@ -75,6 +78,7 @@ async function measure(work: string, runId: string, s: Setup, count: number, idl
       submittedMs: queued.submittedMs,
       queued: q.start,
       idle: latency,
+      idleQueued: fromAnswer,
       failed: q.failed + one.filter((b) => b.status !== 'succeeded').length,
     };
   } finally {
@@ -139,13 +143,18 @@ export async function runWorkersBench(): Promise<void> {
     ),
   );
   console.log(
-    '  builds/s: first enqueue to last finish; queued start: enqueue to start over the queue (time spent queued); idle start: the scheduling latency',
+    '  builds/s: first enqueue to last finish; queued start: enqueue (createdAt) to start over the queue (time spent queued)',
+  );
+  console.log(
+    '  idle start: createdAt to start of builds submitted one at a time (createdAt is stamped before the evaluation); from answer: the submission answered (queued) to start, the scheduling latency',
   );
   const kiln = lines.filter((l) => l.idle !== undefined);
-  const idleVerdicts = kiln.map(
-    (l) => `${l.setup} ${fmtMs(l.idle!.p99)} ${l.idle!.p99 < IDLE_P99_GOAL_MS ? 'met' : 'missed'}`,
-  );
-  console.log(`  goal idle enqueue to start p99 < ${IDLE_P99_GOAL_MS} ms: ${idleVerdicts.join('; ')}`);
+  const verdicts = (pick: (l: Line) => Latency): string =>
+    kiln
+      .map((l) => `${l.setup} ${fmtMs(pick(l).p99)} ${pick(l).p99 < IDLE_P99_GOAL_MS ? 'met' : 'missed'}`)
+      .join('; ');
+  console.log(`  goal idle p99 < ${IDLE_P99_GOAL_MS} ms, from the answer: ${verdicts((l) => l.idleQueued!)}`);
+  console.log(`    from createdAt (with the evaluation): ${verdicts((l) => l.idle!)}`);
   const pg = kiln.filter((l) => l.setup.startsWith('PostgreSQL'));
   if (pg.length > 1) {
     // Growth is due at each step unless the smaller deployment already builds as fast as Nix.
@@ -160,7 +169,7 @@ export async function runWorkersBench(): Promise<void> {
     );
   }
   console.log(
-    `  a worker process learns of a build queued by another process from its ${QUEUE_SETTINGS.KILN_POLL_MS} ms poll unless the database wakes it: an idle p99 near the poll interval means polling`,
+    `  a worker process hears of a build queued by another process from a PostgreSQL notification, or else its ${QUEUE_SETTINGS.KILN_POLL_MS} ms poll: an idle p99 near the poll interval means it waited for the poll`,
   );
   console.log(
     `  machine load average (1 min) before ${loadBefore[0]!.toFixed(2)}, after ${loadAfter[0]!.toFixed(2)} (cores shared with other work)`,

@@ -98,21 +98,31 @@ export async function runQueued(
   return { builds: await listAll(server), submittedMs, wallMs };
 }
 
-/** Submits `count` builds one at a time, each when the one before has finished. */
+/** A build submitted alone, with when its submission was answered (this machine's clock). */
+export interface IdleBuild extends BuildTimes {
+  answeredAt: number;
+}
+
+/**
+ * Submits `count` builds one at a time, each when the one before has finished. createdAt is
+ * stamped when the submission arrives, before its evaluation; the build is queued just before the
+ * answer, so start - answeredAt is the time from queued to started (at most a few ms less).
+ */
 export async function runIdle(
   server: ServerProcess,
   count: number,
   nonce: string,
   timeoutMs: number,
-): Promise<BuildTimes[]> {
-  const result: BuildTimes[] = [];
+): Promise<IdleBuild[]> {
+  const result: IdleBuild[] = [];
   for (let n = 0; n < count; n++) {
     const id = await submit(server, trivialDrv(`idle-${n}`, nonce));
+    const answeredAt = Date.now();
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const build = await call<BuildJson>(server, 'GET', `/api/v1/builds/${id}`);
       if (SETTLED.has(build.status)) {
-        result.push(times(build));
+        result.push({ ...times(build), answeredAt });
         break;
       }
       if (Date.now() > deadline) throw new Error(`build ${id} not finished after ${timeoutMs} ms`);

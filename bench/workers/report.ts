@@ -23,10 +23,14 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-export function startLatency(builds: readonly BuildTimes[]): Latency {
+/** Start minus `from` (default: createdAt) over the builds that started. */
+export function startLatency<B extends BuildTimes>(
+  builds: readonly B[],
+  from: (build: B) => number = (b) => b.createdAt,
+): Latency {
   const waits = builds
     .filter((b) => b.startedAt !== null)
-    .map((b) => b.startedAt! - b.createdAt)
+    .map((b) => b.startedAt! - from(b))
     .sort((a, b) => a - b);
   return { p50: percentile(waits, 50), p99: percentile(waits, 99), max: waits[waits.length - 1] ?? NaN };
 }
@@ -51,6 +55,8 @@ export interface Line {
   submittedMs?: number;
   queued?: Latency;
   idle?: Latency;
+  /** Idle builds, from the submission's answer (queued) to start. */
+  idleQueued?: Latency;
   failed?: number;
 }
 
@@ -87,6 +93,8 @@ export function renderTable(
     'p99',
     'idle start p50',
     'p99',
+    'from answer p50',
+    'p99',
     'not succeeded',
   ];
   const cells = lines.map((l) => [
@@ -100,6 +108,8 @@ export function renderTable(
     fmtMs(l.queued?.p99),
     fmtMs(l.idle?.p50),
     fmtMs(l.idle?.p99),
+    fmtMs(l.idleQueued?.p50),
+    fmtMs(l.idleQueued?.p99),
     l.failed === undefined ? '-' : String(l.failed),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
