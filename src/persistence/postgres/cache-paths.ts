@@ -1,5 +1,5 @@
 import { KilnError } from '../../errors/index.js';
-import { planPathDeletion } from '../sqlite/cache-deletion.js';
+import { planPathDeletion } from '../cache-deletion.js';
 import type { CacheObjectRecord, CachePathSummary, CachePathView, CacheRepo } from '../types.js';
 import { lockCacheForDeletion, lockLiveCache } from './cache-guard.js';
 import { PATH_SUMMARY_COLUMNS, PATH_VIEW_COLUMNS, rowToPathView } from './cache-rows.js';

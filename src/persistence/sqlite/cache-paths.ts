@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { KilnError } from '../../errors/index.js';
 import type { CacheObjectRecord, CachePathSummary, CachePathView, CacheRepo } from '../types.js';
 import { liveCacheGuard } from './cache-guard.js';
-import { planPathDeletion } from './cache-deletion.js';
+import { planPathDeletion } from '../cache-deletion.js';
 import { cacheObjectParams, rowToCachePathSummary, rowToCachePathView } from './cache-rows.js';
 import type { CacheObjectParams, CachePathSummaryRow, CachePathViewRow } from './cache-rows.js';
 import { settle } from './settle.js';
