@@ -114,11 +114,18 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
 
   // PostgreSQL when database.url is set (shared by several servers), else SQLite under dataDir.
   const store = openConfiguredStore(config);
-  await store.migrate();
+  // A start-up that fails from here on closes the store: a library caller must not leak its pool.
+  const failStart = async (error: unknown): Promise<never> => {
+    await store.close().catch(() => undefined);
+    throw error;
+  };
+  await store.migrate().catch(failStart);
   const events = new BuildEvents();
   const clock = (): number => Date.now();
   // One master key seals every secret at rest: cache signing keys, build credentials.
-  const secretBox = new SecretBox(await loadOrCreateMasterKey(join(config.dataDir, 'master.key')));
+  const secretBox = new SecretBox(
+    await loadOrCreateMasterKey(join(config.dataDir, 'master.key')).catch(failStart),
+  );
   const warehouseStorage = createWarehouseStorage(config.cache);
   const warehouse = new Warehouse({
     store,
@@ -152,8 +159,8 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
       warehouse,
       servesCache: plan.http !== 'health',
       log: (line) => console.error(`kiln: ${line}`),
-    });
-  const runner = await createNixRunner(config);
+    }).catch(failStart);
+  const runner = await createNixRunner(config).catch(failStart);
   // Counters and access times are buffered on the hot path and written every few seconds.
   const counterTimer = setInterval(() => {
     warehouse.flush().catch((error: unknown) => console.error('kiln: cache counters flush failed:', error));
