@@ -18,7 +18,7 @@ import type { DeployHooks } from './deploy-step.js';
 import { manifestOf, markCurrent, type ImageSteps, type TaggableManifest } from './image-step.js';
 import type { KeyedLock } from './keyed-lock.js';
 import { isTerminal } from './lifecycle.js';
-import { evaluateInOwnStore } from './own-store-eval.js';
+import { evaluateInOwnStore, type OwnStoreEvaluation } from './own-store-eval.js';
 import type { MatrixExpansion, MatrixSteps } from './matrix-step.js';
 import type { BuildRunner, PushOutputs, RealiseResult } from './ports.js';
 
@@ -47,10 +47,10 @@ export interface ExecutorDeps {
   /** Expands matrix builds (all outputs of a flake) into child builds; absent: they fail at eval. */
   matrixBuilds?: Pick<MatrixSteps, 'expand'> | undefined;
   /**
-   * Set on a worker with its own Nix store: expression builds are evaluated again there (in a
-   * directory under this one), since the process that accepted them evaluated into its store.
+   * Set on a worker with its own Nix store: expression and template builds are evaluated again
+   * there, since the process that accepted them evaluated into its store.
    */
-  ownStoreWorkspace?: string | undefined;
+  ownStore?: OwnStoreEvaluation | undefined;
 }
 
 const PROGRESS_WRITE_MS = 500;
@@ -138,8 +138,9 @@ export async function executeBuild(
     commit = ran.commit ?? commit;
     bump = ran.bump ?? bump;
   }
-  if (result === undefined && deps.ownStoreWorkspace !== undefined && build.source.kind === 'expr') {
-    const here = await evaluateInOwnStore(runner, build, deps.ownStoreWorkspace, signal, (stream, text) =>
+  const evaluatedElsewhere = build.source.kind === 'expr' || build.source.kind === 'template';
+  if (result === undefined && deps.ownStore !== undefined && evaluatedElsewhere) {
+    const here = await evaluateInOwnStore(runner, build, deps.ownStore, signal, (stream, text) =>
       sink.write(stream, text),
     );
     if ('failure' in here) result = here.failure;

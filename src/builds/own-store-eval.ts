@@ -3,6 +3,20 @@ import { join } from 'node:path';
 import type { BuildRecord } from '../persistence/index.js';
 import type { BuildRunner, RealiseResult } from './ports.js';
 
+/** What a worker with its own store needs to evaluate a build again. */
+export interface OwnStoreEvaluation {
+  /** Evaluations happen in a directory under this one. */
+  workspaceDir: string;
+  /** The expression of template `name` at `version` with `values` (the record keeps those, not the text). */
+  renderTemplate?:
+    | ((
+        name: string,
+        values: Readonly<Record<string, string>>,
+        version: string | undefined,
+      ) => Promise<string>)
+    | undefined;
+}
+
 /**
  * A worker with its own Nix store (nix.store) does not have the .drv files of an expression build:
  * the process that accepted the build (the API) evaluated it into its store. The worker evaluates
@@ -11,15 +25,15 @@ import type { BuildRunner, RealiseResult } from './ports.js';
 export async function evaluateInOwnStore(
   runner: Pick<BuildRunner, 'instantiate'>,
   build: BuildRecord,
-  workspaceDir: string,
+  own: OwnStoreEvaluation,
   signal: AbortSignal,
   onLine: (stream: 'stdout' | 'stderr', text: string) => void,
 ): Promise<{ drvPaths: string[] } | { failure: RealiseResult }> {
-  if (build.source.kind !== 'expr') return { drvPaths: build.drvPaths };
-  const dir = await mkdtemp(join(workspaceDir, `eval-${build.id}-`));
+  if (build.source.kind !== 'expr' && build.source.kind !== 'template') return { drvPaths: build.drvPaths };
+  const dir = await mkdtemp(join(own.workspaceDir, `eval-${build.id}-`));
   try {
     const file = join(dir, 'default.nix');
-    await writeFile(file, build.source.expression, { mode: 0o600 });
+    await writeFile(file, await expressionOf(build, own), { mode: 0o600 });
     const drvPaths = await runner.instantiate({
       file,
       system: build.system ?? undefined,
@@ -36,10 +50,20 @@ export async function evaluateInOwnStore(
         status: signal.aborted ? 'cancelled' : 'failed',
         exitCode: null,
         reason: 'eval',
-        message: `evaluating the expression in this worker's store failed: ${message}`,
+        message: `evaluating the ${build.source.kind === 'template' ? 'template' : 'expression'} in this worker's store failed: ${message}`,
       },
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The expression to evaluate: the stored one, or the template rendered again at the version built. */
+async function expressionOf(build: BuildRecord, own: OwnStoreEvaluation): Promise<string> {
+  const { source } = build;
+  if (source.kind === 'expr') return source.expression;
+  if (source.kind !== 'template' || !own.renderTemplate) {
+    throw new Error(`this worker cannot evaluate ${source.kind} builds again`);
+  }
+  return own.renderTemplate(source.name, source.values, build.labels['kiln.template.version']);
 }

@@ -366,8 +366,15 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
           deployHooks,
           groupLock,
           matrixBuilds: matrixSteps,
-          // The API process evaluated expression builds into its store; this one has its own.
-          ownStoreWorkspace: config.nix.store === '' ? undefined : config.builds.workspaceDir,
+          // The API process evaluated expression and template builds into its store; this one has its own.
+          ownStore:
+            config.nix.store === ''
+              ? undefined
+              : {
+                  workspaceDir: config.builds.workspaceDir,
+                  renderTemplate: async (name, values, version) =>
+                    (await templates.render(name, values, { version })).expression,
+                },
         },
         build,
         signal,

@@ -248,6 +248,17 @@ void describe(
       // A few more spread over the workers (each runs one at a time).
       const more = await Promise.all([1, 2, 3, 4].map((n) => submit(apiServer, `sleep 1; echo ${n} > $out`)));
       for (const b of more) assert.equal((await finished(apiServer, b.id)).status, 'succeeded');
+
+      // A template build: the API evaluated it into its store; the worker renders it again into its own.
+      const { builds: templated } = await api<{ builds: Build[] }>(apiServer, 'POST', '/api/v1/builds', {
+        source: {
+          kind: 'template',
+          name: 'shell-service',
+          values: { name: `web${Math.floor(Math.random() * 1e6)}`, port: '8081' },
+        },
+      });
+      const template = await finished(apiServer, templated[0]!.id);
+      assert.equal(template.status, 'succeeded', template.error ?? '');
     });
 
     void it('finishes a build whose worker is killed mid-build on another worker, with both attempts logged', async () => {
