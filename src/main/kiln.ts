@@ -161,6 +161,14 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
       log: (line) => console.error(`kiln: ${line}`),
     }).catch(failStart);
   const runner = await createNixRunner(config).catch(failStart);
+  // What this process can build: its own systems, and its remote builders' (Nix sends those there).
+  const buildableSystems = [
+    ...new Set([
+      hostSystem(),
+      ...config.nix.extraPlatforms,
+      ...machineSystems(runner.builderMachines, hostSystem()),
+    ]),
+  ];
   // Counters and access times are buffered on the hot path and written every few seconds.
   const counterTimer = setInterval(() => {
     warehouse.flush().catch((error: unknown) => console.error('kiln: cache counters flush failed:', error));
@@ -327,14 +335,7 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
     nix: runner,
     cachedPaths,
     workspaceDir: config.builds.workspaceDir,
-    // Remote builders add their systems: Nix sends those derivations to them.
-    buildableSystems: [
-      ...new Set([
-        hostSystem(),
-        ...config.nix.extraPlatforms,
-        ...machineSystems(runner.builderMachines, hostSystem()),
-      ]),
-    ],
+    buildableSystems,
     logCapBytes: config.builds.logCapBytes,
     clock,
   });
@@ -453,7 +454,7 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
       host: hostname(),
       pid: process.pid,
       role: config.role,
-      systems: [...new Set([hostSystem(), ...config.nix.extraPlatforms])],
+      systems: buildableSystems,
       features: defaultSystemFeatures(),
       slots: config.builds.concurrency,
       nixStore: config.nix.store === '' ? '/nix/store' : config.nix.store,

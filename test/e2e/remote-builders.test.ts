@@ -65,7 +65,7 @@ describe(
       const machines = join(dir, 'machines');
       writeFileSync(
         machines,
-        `# the test's remote builder\n${machineUri} x86_64-linux ${sshd.clientKeyFile} 2 1 ${feature} ${feature} ${hostKey}\n`,
+        `# the test's remote builder\n${machineUri} x86_64-linux,aarch64-linux ${sshd.clientKeyFile} 2 1 ${feature} ${feature} ${hostKey}\n`,
       );
       // Nix 2.8's ssh URIs carry no port: NIX_SSHOPTS (kiln's nix.sshOptions) does.
       server = await startServerProcess(join(dir, 'data'), ['--builders', machines], {
@@ -96,6 +96,15 @@ describe(
       assert.ok(log.includes(`building ${tag} remotely`), 'the remote builder’s output is in the log');
       assert.ok(await validIn(out, remoteStore), 'built in the remote builder’s store');
       assert.ok(await validIn(out), 'and copied back to the worker’s store');
+    });
+
+    it("lists the remote builders' systems among the worker's in the registry", async () => {
+      const { workers } = JSON.parse(await cli(['workers', '--json'], admin)) as {
+        workers: { systems: string[] }[];
+      };
+      assert.equal(workers.length, 1);
+      assert.ok(workers[0]!.systems.includes('aarch64-linux'), workers[0]!.systems.join(','));
+      assert.ok(workers[0]!.systems.includes('x86_64-linux'));
     });
 
     it('builds other derivations locally', async () => {
