@@ -48,5 +48,7 @@ export interface ApiDeps {
   bodyLimitBytes: number;
   /** How often a live log stream re-reads the store when no event arrives. */
   logPollMs: number;
+  /** How often the live status stream re-reads the unfinished builds (default 5 s). */
+  statusPollMs?: number | undefined;
   keepAliveMs?: number;
 }

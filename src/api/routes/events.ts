@@ -1,14 +1,23 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { ErrorBody } from '../schemas.js';
+import { StatusPoller } from '../status-poller.js';
 import { buildView } from '../views.js';
 
 /**
  * `GET /api/v1/events`: Server-Sent Events of every build's status changes (`event: build` with
  * the BuildView), so lists update live. Events are hints: each one re-reads the build from the
- * store, and hints that arrive together for the same build are sent once.
+ * store, and hints that arrive together for the same build are sent once. A poll of the
+ * unfinished builds backs them up.
  */
 export function eventRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  // One poller for every client: a status change whose event never arrived (another process's
+  // signal lost in a database outage) still reaches the stream within `statusPollMs`.
+  const poller = new StatusPoller(
+    { list: (query) => deps.builds.list(query) },
+    deps.statusPollMs ?? 5_000,
+    (error) => app.log.warn({ err: error }, 'polling build statuses failed'),
+  );
   app.get(
     '/api/v1/events',
     {
@@ -51,11 +60,19 @@ export function eventRoutes(app: FastifyInstance, deps: ApiDeps): void {
           flushing = false;
         }
       };
-      const unsubscribe = deps.events.subscribe('*', (event) => {
-        if (event.type !== 'status' || closed) return;
-        waiting.add(event.buildId);
+      const notice = (buildId: string): void => {
+        if (closed) return;
+        waiting.add(buildId);
         void flush();
+      };
+      const unsubscribeEvents = deps.events.subscribe('*', (event) => {
+        if (event.type === 'status') notice(event.buildId);
       });
+      const unsubscribePoller = poller.subscribe(notice);
+      const unsubscribe = (): void => {
+        unsubscribeEvents();
+        unsubscribePoller();
+      };
       const keepAlive = setInterval(() => {
         if (!closed) raw.write(': ping\n\n');
       }, deps.keepAliveMs ?? 15_000);

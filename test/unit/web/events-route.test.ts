@@ -144,4 +144,52 @@ describe('web UI server side', () => {
       await app.close();
     }
   });
+
+  it('reports status changes no event told of (another process whose signal was lost) by polling', async (t) => {
+    // No workers here: the only writer is the test, straight into the store, as another node would.
+    const test = await startTestApp(t, { workers: false });
+    const app = await buildApiServer({ ...apiDepsFor(test.kiln, { logPollMs: 100 }), statusPollMs: 100 });
+    const stop = new AbortController();
+    try {
+      const base = await app.listen({ host: '127.0.0.1', port: 0 });
+      const response = await fetch(`${base}/api/v1/events`, { headers: test.auth, signal: stop.signal });
+      const stream = collect(response);
+      const statusesOf = (id: string): string[] =>
+        stream.events
+          .filter((e) => e.event === 'build')
+          .map((e) => JSON.parse(e.data) as BuildView)
+          .filter((b) => b.id === id)
+          .map((b) => b.status);
+      // Let the poller learn the (empty) queue first.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const id = `elsewhere-${Date.now()}`;
+      await test.kiln.store.builds.insert({
+        id,
+        source: { kind: 'expr', expression: drvExpr('echo > $out') },
+        env: {},
+        system: null,
+        groupId: null,
+        serviceId: null,
+        labels: {},
+        priority: 0,
+        timeoutSeconds: 60,
+        maxSilentSeconds: 0,
+        drvPaths: [],
+        createdAt: Date.now(),
+      });
+      await waitFor(() => Promise.resolve(statusesOf(id).includes('pending')), {
+        timeoutMs: 10_000,
+        what: 'the pending build from the poll',
+      });
+      await test.kiln.store.builds.update(id, { status: 'cancelled', finishedAt: Date.now() });
+      await waitFor(() => Promise.resolve(statusesOf(id).includes('cancelled')), {
+        timeoutMs: 10_000,
+        what: 'the cancelled build from the poll',
+      });
+      assert.deepEqual(statusesOf(id), ['pending', 'cancelled']);
+    } finally {
+      stop.abort();
+      await app.close();
+    }
+  });
 });
