@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { drvExpr } from '../helpers/nix.js';
+import { drvExpr, waitFor } from '../helpers/nix.js';
 import { postgresUnavailableReason, sharedPostgres } from '../helpers/postgres.js';
 import { runCli, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 
@@ -78,8 +78,13 @@ void describe(
         await server.stop();
       });
 
-      void it('says which database it uses', () => {
-        assert.match(server.output(), /^database: postgres postgres:\/\/kiln@127\.0\.0\.1:\d+\/t_\w+$/m);
+      void it('says which database it uses', async () => {
+        // The line follows "listening on", possibly in a later chunk of output.
+        const said = /^database: postgres postgres:\/\/kiln@127\.0\.0\.1:\d+\/t_\w+$/m;
+        await waitFor(() => Promise.resolve(said.test(server.output())), {
+          timeoutMs: 10_000,
+          what: "the server's database line",
+        });
       });
 
       void it('builds a derivation and the record, steps and log are in PostgreSQL', async () => {

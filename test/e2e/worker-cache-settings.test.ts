@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
 import { nixBuildExpr } from '../helpers/closure.js';
 import { makeRepo } from '../helpers/git-repos.js';
-import { nonce } from '../helpers/nix.js';
+import { nonce, waitFor } from '../helpers/nix.js';
 import { runCli, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 
 const execFileAsync = promisify(execFile);
@@ -99,10 +99,12 @@ describe('central worker cache settings, applied by a kiln serve --role worker p
     });
     processes.push(w2);
     const privateStore = join(data, 'workers', 'w2', 'store');
-    assert.ok(
-      w2.output().includes(`worker w2: substituters ${cacheUrl} (central), store ${privateStore} (central)`),
-      w2.output(),
-    );
+    // Said on stderr before "listening on" (stdout); the two pipes may arrive in either order.
+    const said = `worker w2: substituters ${cacheUrl} (central), store ${privateStore} (central)`;
+    await waitFor(() => Promise.resolve(w2.output().includes(said)), {
+      timeoutMs: 10_000,
+      what: "the worker's line about its central settings",
+    });
     const { workers } = (await (
       await fetch(`${api.url}/api/v1/workers`, { headers: { authorization: `Bearer ${api.token}` } })
     ).json()) as { workers: { node: string; nixStore: string }[] };
