@@ -1,3 +1,4 @@
+import { patchColumns } from '../build-patch-columns.js';
 import type {
   BuildBump,
   BuildCommit,
@@ -221,52 +222,11 @@ export function newBuildParams(build: NewBuild): PgValue[] {
   return INSERT_COLUMNS.map((column) => values[column]);
 }
 
-type PatchField = keyof BuildPatch;
-
-/**
- * The columns a patch may set and whether they hold JSON. Update statements are built only from
- * these names, never from the caller's keys, so unknown patch keys cannot reach the SQL.
- */
-const PATCH_COLUMNS: Readonly<Record<PatchField, { column: string; json: boolean }>> = {
-  status: { column: 'status', json: false },
-  outputs: { column: 'outputs', json: true },
-  artifactSize: { column: 'artifact_size', json: false },
-  exitCode: { column: 'exit_code', json: false },
-  error: { column: 'error', json: false },
-  reason: { column: 'reason', json: false },
-  progress: { column: 'progress', json: true },
-  startedAt: { column: 'started_at', json: false },
-  finishedAt: { column: 'finished_at', json: false },
-  durationMs: { column: 'duration_ms', json: false },
-  cancelRequestedAt: { column: 'cancel_requested_at', json: false },
-  leaseOwner: { column: 'lease_owner', json: false },
-  leaseExpiresAt: { column: 'lease_expires_at', json: false },
-  runnerPid: { column: 'runner_pid', json: false },
-  runnerStartTime: { column: 'runner_start_time', json: false },
-  substituted: { column: 'substituted', json: true },
-  built: { column: 'built', json: true },
-  pushed: { column: 'pushed', json: true },
-  commit: { column: 'commit_info', json: true },
-  cached: { column: 'cached', json: false },
-  secrets: { column: 'secrets', json: false },
-  drvPaths: { column: 'drv_paths', json: true },
-  image: { column: 'image', json: true },
-  imageRef: { column: 'image_ref', json: false },
-  deploy: { column: 'deploy', json: true },
-  bump: { column: 'bump', json: true },
-};
-
 /** The column assignments of a patch, in a stable order; fields set to undefined are left alone. */
 export function patchAssignments(patch: BuildPatch): { column: string; value: PgValue }[] {
-  const assignments: { column: string; value: PgValue }[] = [];
-  for (const [field, spec] of Object.entries(PATCH_COLUMNS) as [
-    PatchField,
-    { column: string; json: boolean },
-  ][]) {
-    const value = patch[field];
-    if (value === undefined) continue;
+  return patchColumns(patch).map(({ spec, value }) => ({
+    column: spec.column,
     // BuildPatch's non-JSON fields are string | number | boolean | null.
-    assignments.push({ column: spec.column, value: spec.json ? jsonOrNull(value) : (value as PgValue) });
-  }
-  return assignments;
+    value: spec.json ? jsonOrNull(value) : (value as PgValue),
+  }));
 }

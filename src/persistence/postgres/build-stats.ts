@@ -1,4 +1,5 @@
-import type { BuildAggregate, BuildStatus, ImageScopeQuery, StatsQuery } from '../types.js';
+import { toAggregate, type StatusAggregateRow } from '../build-summaries.js';
+import type { BuildAggregate, ImageScopeQuery, StatsQuery } from '../types.js';
 import type { PgDb } from './db.js';
 import { PgParams } from './params.js';
 
@@ -13,15 +14,6 @@ export function scopeFilter(query: ImageScopeQuery, params: PgParams): string {
     filters.push(`labels ->> ${params.add(query.label.key)}::text = ${params.add(query.label.value)}::text`);
   }
   return filters.map((condition) => ` AND ${condition}`).join('');
-}
-
-interface StatusAggregateRow {
-  status: string;
-  count: number;
-  avg_duration: number | null;
-  avg_size: number | null;
-  avg_image_size: number | null;
-  avg_image_uploaded: number | null;
 }
 
 /** BuildRepo.aggregate: counts and averages per status, and busy time, read in one snapshot. */
@@ -56,25 +48,4 @@ export function aggregate(db: PgDb, query: StatsQuery): Promise<BuildAggregate> 
     );
     return toAggregate(perStatus, busy?.busy_ms ?? 0);
   });
-}
-
-function toAggregate(rows: readonly StatusAggregateRow[], busyMs: number): BuildAggregate {
-  const count = (status: BuildStatus): number => rows.find((row) => row.status === status)?.count ?? 0;
-  const succeeded = rows.find((row) => row.status === 'succeeded');
-  return {
-    total: rows.reduce((sum, row) => sum + row.count, 0),
-    succeeded: count('succeeded'),
-    failed: count('failed'),
-    cancelled: count('cancelled'),
-    timedOut: count('timed_out'),
-    superseded: count('superseded'),
-    dependencyFailed: count('dependency_failed'),
-    pending: count('pending'),
-    running: count('running'),
-    averageDurationMs: succeeded?.avg_duration ?? null,
-    averageArtifactSize: succeeded?.avg_size ?? null,
-    averageImageSize: succeeded?.avg_image_size ?? null,
-    averageImageBytesUploaded: succeeded?.avg_image_uploaded ?? null,
-    busyMs,
-  };
 }

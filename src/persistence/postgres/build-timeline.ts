@@ -1,3 +1,4 @@
+import { timelineBuckets, type TimelineFinishedRow } from '../build-summaries.js';
 import type { BuildTimelineBucket, TimelineQuery } from '../types.js';
 import type { PgDb } from './db.js';
 
@@ -60,15 +61,6 @@ const OVERLAP_SQL = `
   FROM spans sp JOIN buckets b ON sp.s < b.end_ms AND sp.e > b.start_ms
   GROUP BY b.idx`;
 
-interface FinishedRow {
-  idx: number;
-  finished: number;
-  succeeded: number;
-  failed: number;
-  cancelled: number;
-  avg_ms: number | null;
-}
-
 /** BuildRepo.timeline: three grouped queries in one snapshot, so that they see the same builds. */
 export function timeline(db: PgDb, query: TimelineQuery): Promise<BuildTimelineBucket[]> {
   const { since, bucketMs, buckets, now } = query;
@@ -76,31 +68,13 @@ export function timeline(db: PgDb, query: TimelineQuery): Promise<BuildTimelineB
   const params = [since, bucketMs, since + bucketMs * buckets];
   return db.transaction(async (tx) => {
     await tx.execute('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-    const finishedRows = await tx.query<FinishedRow>(FINISHED_SQL, params);
+    const finishedRows = await tx.query<TimelineFinishedRow>(FINISHED_SQL, params);
     const p95Rows = await tx.query<{ idx: number; duration_ms: number }>(P95_SQL, params);
     const overlapRows = await tx.query<{ idx: number; pending_ms: number; busy_ms: number }>(OVERLAP_SQL, [
       ...params,
       buckets,
       now,
     ]);
-    const finished = new Map(finishedRows.map((row) => [row.idx, row]));
-    const p95 = new Map(p95Rows.map((row) => [row.idx, row.duration_ms]));
-    const overlap = new Map(overlapRows.map((row) => [row.idx, row]));
-    return Array.from({ length: buckets }, (_, i): BuildTimelineBucket => {
-      const counts = finished.get(i);
-      const spans = overlap.get(i);
-      return {
-        start: since + i * bucketMs,
-        end: since + (i + 1) * bucketMs,
-        finished: counts?.finished ?? 0,
-        succeeded: counts?.succeeded ?? 0,
-        failed: counts?.failed ?? 0,
-        cancelled: counts?.cancelled ?? 0,
-        averageDurationMs: counts?.avg_ms ?? null,
-        p95DurationMs: p95.get(i) ?? null,
-        pendingMs: spans?.pending_ms ?? 0,
-        busyMs: spans?.busy_ms ?? 0,
-      };
-    });
+    return timelineBuckets(query, { finished: finishedRows, p95: p95Rows, overlap: overlapRows });
   });
 }

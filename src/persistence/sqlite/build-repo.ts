@@ -1,3 +1,4 @@
+import { toAggregate, type StatusAggregateRow } from '../build-summaries.js';
 import type { Database } from 'better-sqlite3';
 import type {
   BuildAggregate,
@@ -275,15 +276,6 @@ function scopeFilter(query: ImageScopeQuery, params: Params): string {
   return filters.map((condition) => ` AND ${condition}`).join('');
 }
 
-interface StatusAggregateRow {
-  status: string;
-  count: number;
-  avg_duration: number | null;
-  avg_size: number | null;
-  avg_image_size: number | null;
-  avg_image_uploaded: number | null;
-}
-
 /**
  * Counts and averages per status over the builds created in the window. AVG skips NULLs, so builds
  * without an image (json_extract of NULL is NULL) do not count towards the image averages.
@@ -309,27 +301,6 @@ function busySql(filter: string): string {
     FROM builds
     WHERE started_at IS NOT NULL AND (finished_at IS NOT NULL OR status = 'running')
       AND started_at < @now AND COALESCE(finished_at, @now) > @since${filter}`;
-}
-
-function toAggregate(rows: readonly StatusAggregateRow[], busyMs: number): BuildAggregate {
-  const count = (status: BuildStatus): number => rows.find((row) => row.status === status)?.count ?? 0;
-  const succeeded = rows.find((row) => row.status === 'succeeded');
-  return {
-    total: rows.reduce((sum, row) => sum + row.count, 0),
-    succeeded: count('succeeded'),
-    failed: count('failed'),
-    cancelled: count('cancelled'),
-    timedOut: count('timed_out'),
-    superseded: count('superseded'),
-    dependencyFailed: count('dependency_failed'),
-    pending: count('pending'),
-    running: count('running'),
-    averageDurationMs: succeeded?.avg_duration ?? null,
-    averageArtifactSize: succeeded?.avg_size ?? null,
-    averageImageSize: succeeded?.avg_image_size ?? null,
-    averageImageBytesUploaded: succeeded?.avg_image_uploaded ?? null,
-    busyMs,
-  };
 }
 
 /** `status IN (...)` with one named parameter per status, added to `params`. */

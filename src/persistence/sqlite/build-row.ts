@@ -1,3 +1,4 @@
+import { patchColumns } from '../build-patch-columns.js';
 import type {
   BuildBump,
   BuildCommit,
@@ -172,47 +173,6 @@ export function newBuildParams(build: NewBuild): Record<string, SqlValue> {
   };
 }
 
-type PatchField = keyof BuildPatch;
-
-/** How a patch field is stored: as is, or as JSON text. */
-interface PatchColumn {
-  column: string;
-  json: boolean;
-}
-
-/**
- * The columns a patch may set. Update statements are built only from these names, never from the
- * caller's keys, so unknown patch keys cannot reach the SQL.
- */
-export const PATCH_COLUMNS: Readonly<Record<PatchField, PatchColumn>> = {
-  status: { column: 'status', json: false },
-  outputs: { column: 'outputs', json: true },
-  artifactSize: { column: 'artifact_size', json: false },
-  exitCode: { column: 'exit_code', json: false },
-  error: { column: 'error', json: false },
-  reason: { column: 'reason', json: false },
-  progress: { column: 'progress', json: true },
-  startedAt: { column: 'started_at', json: false },
-  finishedAt: { column: 'finished_at', json: false },
-  durationMs: { column: 'duration_ms', json: false },
-  cancelRequestedAt: { column: 'cancel_requested_at', json: false },
-  leaseOwner: { column: 'lease_owner', json: false },
-  leaseExpiresAt: { column: 'lease_expires_at', json: false },
-  runnerPid: { column: 'runner_pid', json: false },
-  runnerStartTime: { column: 'runner_start_time', json: false },
-  substituted: { column: 'substituted', json: true },
-  built: { column: 'built', json: true },
-  pushed: { column: 'pushed', json: true },
-  commit: { column: 'commit_info', json: true },
-  cached: { column: 'cached', json: false },
-  secrets: { column: 'secrets', json: false },
-  drvPaths: { column: 'drv_paths', json: true },
-  image: { column: 'image', json: true },
-  imageRef: { column: 'image_ref', json: false },
-  deploy: { column: 'deploy', json: true },
-  bump: { column: 'bump', json: true },
-};
-
 export interface PatchAssignment {
   column: string;
   value: SqlValue;
@@ -220,19 +180,15 @@ export interface PatchAssignment {
 
 /** The column assignments of a patch, in a stable order; fields set to undefined are left alone. */
 export function patchAssignments(patch: BuildPatch): PatchAssignment[] {
-  const assignments: PatchAssignment[] = [];
-  for (const [field, spec] of Object.entries(PATCH_COLUMNS) as [PatchField, PatchColumn][]) {
-    const value = patch[field];
-    if (value === undefined) continue;
+  return patchColumns(patch).map(({ spec, value }) => ({
+    column: spec.column,
     // BuildPatch's non-JSON fields are string | number | null, and `cached`, a boolean.
-    const encoded = spec.json
+    value: spec.json
       ? value === null
         ? null
         : JSON.stringify(value)
       : typeof value === 'boolean'
         ? Number(value)
-        : (value as SqlValue);
-    assignments.push({ column: spec.column, value: encoded });
-  }
-  return assignments;
+        : (value as SqlValue),
+  }));
 }

@@ -1,16 +1,8 @@
 import type { Database } from 'better-sqlite3';
+import { timelineBuckets, type TimelineFinishedRow } from '../build-summaries.js';
 import type { BuildTimelineBucket, TimelineQuery } from '../types.js';
 
 type Params = TimelineQuery & { until: number };
-
-interface FinishedRow {
-  idx: number;
-  finished: number;
-  succeeded: number;
-  failed: number;
-  cancelled: number;
-  avg_ms: number | null;
-}
 
 interface PercentileRow {
   idx: number;
@@ -83,7 +75,7 @@ export class SqliteBuildTimeline {
   private readonly readTransaction;
 
   constructor(db: Database) {
-    this.finishedStatement = db.prepare<[Params], FinishedRow>(FINISHED_SQL);
+    this.finishedStatement = db.prepare<[Params], TimelineFinishedRow>(FINISHED_SQL);
     this.p95Statement = db.prepare<[Params], PercentileRow>(P95_SQL);
     this.overlapStatement = db.prepare<[Params], OverlapRow>(OVERLAP_SQL);
     this.readTransaction = db.transaction((params: Params) => ({
@@ -98,25 +90,6 @@ export class SqliteBuildTimeline {
     const { since, bucketMs, buckets, now } = query;
     if (buckets <= 0) return [];
     const params: Params = { since, bucketMs, buckets, now, until: since + bucketMs * buckets };
-    const rows = this.readTransaction(params);
-    const finished = new Map(rows.finished.map((row) => [row.idx, row]));
-    const p95 = new Map(rows.p95.map((row) => [row.idx, row.duration_ms]));
-    const overlap = new Map(rows.overlap.map((row) => [row.idx, row]));
-    return Array.from({ length: buckets }, (_, i): BuildTimelineBucket => {
-      const counts = finished.get(i);
-      const spans = overlap.get(i);
-      return {
-        start: since + i * bucketMs,
-        end: since + (i + 1) * bucketMs,
-        finished: counts?.finished ?? 0,
-        succeeded: counts?.succeeded ?? 0,
-        failed: counts?.failed ?? 0,
-        cancelled: counts?.cancelled ?? 0,
-        averageDurationMs: counts?.avg_ms ?? null,
-        p95DurationMs: p95.get(i) ?? null,
-        pendingMs: spans?.pending_ms ?? 0,
-        busyMs: spans?.busy_ms ?? 0,
-      };
-    });
+    return timelineBuckets(query, this.readTransaction(params));
   }
 }
