@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { nonce } from '../helpers/nix.js';
 import { runCli, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { sshdUnavailableReason, startSshd, type Sshd } from '../helpers/sshd.js';
+import { validIn } from '../helpers/stores.js';
 
-const execFileAsync = promisify(execFile);
 const unavailable = sshdUnavailableReason();
 
 interface BuildJson {
@@ -24,16 +22,6 @@ async function cli(args: string[], env: Record<string, string>): Promise<string>
   const res = await runCli(args, env);
   assert.equal(res.code, 0, `kiln ${args.join(' ')}: ${res.stdout}\n${res.stderr}`);
   return res.stdout;
-}
-
-async function validIn(path: string, store?: string): Promise<boolean> {
-  const args = ['--extra-experimental-features', 'nix-command', 'path-info'];
-  try {
-    await execFileAsync('nix', [...args, ...(store ? ['--store', store] : []), '--', path]);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe(

@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
 import { nixBuildExpr } from '../helpers/closure.js';
 import { makeRepo } from '../helpers/git-repos.js';
 import { nonce, waitFor } from '../helpers/nix.js';
 import { runCli, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
-
-const execFileAsync = promisify(execFile);
+import { dependentDerivations, validIn } from '../helpers/stores.js';
 
 interface BuildJson {
   id: string;
@@ -25,34 +22,6 @@ async function cli(args: string[], env: Record<string, string>): Promise<{ stdou
   const res = await runCli(args, env);
   assert.equal(res.code, 0, `kiln ${args.join(' ')}: ${res.stdout}\n${res.stderr}`);
   return res;
-}
-
-/** Whether `path` is valid in the store `store` (the machine's store when undefined). */
-async function validIn(path: string, store?: string): Promise<boolean> {
-  const args = ['--extra-experimental-features', 'nix-command', 'path-info'];
-  try {
-    await execFileAsync('nix', [...args, ...(store ? ['--store', store] : []), '--', path]);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** X, and Y whose output names X: building Y needs X in the store. */
-function expressions(tag: string): { x: string; y: string } {
-  const x = `derivation {
-    name = "central-x-${tag}";
-    system = "x86_64-linux";
-    builder = "/bin/sh";
-    args = [ "-c" "echo built X ${tag} > $out" ];
-  }`;
-  const y = `let x = ${x}; in derivation {
-    name = "central-y-${tag}";
-    system = "x86_64-linux";
-    builder = "/bin/sh";
-    args = [ "-c" "echo uses \${x} > $out" ];
-  }`;
-  return { x, y };
 }
 
 describe('central worker cache settings, applied by a kiln serve --role worker process at start', () => {
@@ -73,7 +42,7 @@ describe('central worker cache settings, applied by a kiln serve --role worker p
     const cacheUrl = `${api.url}/cache/main`;
 
     // X is in the warehouse before the worker exists.
-    const { x, y } = expressions(nonce());
+    const { x, y } = dependentDerivations('central', nonce());
     const [xOut] = nixBuildExpr(x);
     assert.ok(xOut);
     await cli(['push', 'main', xOut], admin);

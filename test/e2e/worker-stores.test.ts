@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { nonce } from '../helpers/nix.js';
 import { runCli, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
-
-const execFileAsync = promisify(execFile);
+import { dependentDerivations, validIn } from '../helpers/stores.js';
 
 interface BuildJson {
   id: string;
@@ -24,34 +21,6 @@ async function cli(args: string[], env: Record<string, string>): Promise<string>
   const res = await runCli(args, env);
   assert.equal(res.code, 0, `kiln ${args.join(' ')}: ${res.stdout}\n${res.stderr}`);
   return res.stdout;
-}
-
-/** Whether `path` is valid in the store `store` (the machine's store when undefined). */
-async function validIn(path: string, store?: string): Promise<boolean> {
-  const args = ['--extra-experimental-features', 'nix-command', 'path-info'];
-  try {
-    await execFileAsync('nix', [...args, ...(store ? ['--store', store] : []), '--', path]);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** X, and a derivation whose output names X: building it needs X in the store. */
-function expressions(tag: string): { x: string; y: string } {
-  const x = `derivation {
-    name = "worker-x-${tag}";
-    system = "x86_64-linux";
-    builder = "/bin/sh";
-    args = [ "-c" "echo built X ${tag} > $out" ];
-  }`;
-  const y = `let x = ${x}; in derivation {
-    name = "worker-y-${tag}";
-    system = "x86_64-linux";
-    builder = "/bin/sh";
-    args = [ "-c" "echo uses \${x} > $out" ];
-  }`;
-  return { x, y };
 }
 
 describe('workers with their own Nix store sharing one warehouse (two kiln serve processes)', () => {
@@ -89,7 +58,7 @@ describe('workers with their own Nix store sharing one warehouse (two kiln serve
   });
 
   it('builds into its own store, pushes from it, and the other worker substitutes instead of building', async () => {
-    const { x, y } = expressions(nonce());
+    const { x, y } = dependentDerivations('worker', nonce());
     const builtX = JSON.parse(
       await cli(['build', '--expr', x, '--push', 'main', '--wait', '--json'], firstAdmin),
     ) as BuildJson;
