@@ -41,7 +41,6 @@ import {
   type GcSchedule,
 } from '../cache/index.js';
 import { loadConfig, type ConfigInput, type KilnConfig } from '../config/index.js';
-import { isKilnError } from '../errors/index.js';
 import { GitClient } from '../git/index.js';
 import { type BuildRecord, type Store, type WorkerStatus } from '../persistence/index.js';
 import { killProcessTree } from '../process/index.js';
@@ -143,14 +142,7 @@ export async function createKiln(options: CreateKilnOptions): Promise<Kiln> {
   const workerCache = new WorkerCacheSettings({
     repo: store.settings,
     clock,
-    cacheExists: (name) =>
-      warehouse.info(name).then(
-        () => true,
-        (error: unknown) => {
-          if (isKilnError(error) && error.code === 'KILN_ERR_NOT_FOUND') return false;
-          throw error;
-        },
-      ),
+    cacheExists: (name) => warehouse.exists(name),
   });
   if (runWorkers)
     config = await withCentralWorkerCache({

@@ -178,6 +178,11 @@ export class Warehouse {
     return (await this.#store.caches.list()).filter((cache) => cache.deletedAt === null);
   }
 
+  /** Whether a cache of this name exists (and is not deleted), read fresh from the store. */
+  async exists(name: string): Promise<boolean> {
+    return (await this.#liveCache(name, true)) !== undefined;
+  }
+
   async info(name: string): Promise<CacheInfo> {
     const cache = await this.#liveCache(name, true);
     if (!cache) throw new KilnError('KILN_ERR_NOT_FOUND', `no cache named ${name}`, { cache: name });
